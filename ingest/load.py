@@ -1,0 +1,109 @@
+"""Loaders: a file on disk → its text, one string per page.
+
+Each loader raises `IngestError` with a Vietnamese reason for a file that must be skipped
+(empty, corrupt, binary, scanned without text, legacy font encoding).
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from pathlib import Path
+
+from ingest.errors import IngestError
+
+SUPPORTED = (".txt", ".md", ".pdf", ".docx")
+
+# Characters that Vietnamese text in Unicode almost never uses but that text typed in the
+# legacy TCVN3 (ABC) or VNI fonts shows when read as Unicode ("Céng hoµ x· héi").
+_LEGACY_MARKS = set("µ¶·¸¹º»¼½¾¿¡¢£¤¥¦§¨©ª«¬®¯°±²³´×÷")
+
+
+def load(path: Path) -> list[str]:
+    """Return the text of `path`, one string per page (a single page for plain text)."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise IngestError("tệp rỗng, không có nội dung")
+    suffix = path.suffix.lower()
+    if suffix in (".txt", ".md"):
+        return decode_text(data).split("\f")
+    if suffix == ".pdf":
+        return _load_pdf(data)
+    if suffix == ".docx":
+        return [_load_docx(data)]
+    raise IngestError(f"định dạng {suffix or '(không có đuôi)'} chưa được hỗ trợ")
+
+
+def decode_text(data: bytes) -> str:
+    """Decode UTF-8 (or UTF-16 with a BOM); refuse binary and legacy-encoded text."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16")
+    else:
+        if b"\x00" in data[:4096]:
+            raise IngestError("tệp nhị phân, không phải văn bản")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise IngestError(
+                "không phải mã UTF-8 (có thể là mã cũ TCVN3/VNI/Windows-1258); "
+                "hãy lưu lại tệp dưới dạng Unicode UTF-8"
+            ) from None
+    _check_text(text)
+    return text
+
+
+def _check_text(text: str) -> None:
+    visible = [c for c in text if not c.isspace()]
+    if not visible:
+        raise IngestError("tệp rỗng, không có nội dung")
+    control = sum(1 for c in visible if unicodedata.category(c) in ("Cc", "Co", "Cs"))
+    if control > 0.01 * len(visible):
+        raise IngestError("tệp nhị phân, không phải văn bản")
+    legacy = sum(1 for c in visible if c in _LEGACY_MARKS)
+    if legacy > 0.005 * len(visible) and legacy >= 5:
+        raise IngestError(
+            "văn bản gõ bằng phông cũ TCVN3/VNI; hãy chuyển sang Unicode rồi nạp lại"
+        )
+
+
+def _load_pdf(data: bytes) -> list[str]:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise IngestError(f"PDF hỏng hoặc không đọc được ({type(exc).__name__})") from None
+    if not any(p.strip() for p in pages):
+        raise IngestError("PDF không có lớp chữ (có thể là bản scan); cần nhận dạng chữ (OCR) trước")
+    for page in pages:
+        _check_text(page) if page.strip() else None
+    return pages
+
+
+def _load_docx(data: bytes) -> str:
+    import zipfile
+
+    from docx import Document as Docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        doc = Docx(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise IngestError(f"DOCX hỏng hoặc không đọc được ({type(exc).__name__})") from None
+    lines: list[str] = []
+    for element in doc.element.body.iterchildren():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            lines.append(Paragraph(element, doc).text)
+        elif tag == "tbl":
+            for row in Table(element, doc).rows:
+                cells = [cell.text.replace("\n", " ").strip() for cell in row.cells]
+                lines.append("\t".join(cells))
+            lines.append("")
+    text = "\n".join(lines)
+    if not text.strip():
+        raise IngestError("tệp rỗng, không có nội dung")
+    return text

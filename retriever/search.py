@@ -1,0 +1,122 @@
+"""Question → ranked passages: BM25 views and dense search, filtered, fused.
+
+Modes (all measured by `tthc eval`): `bm25_syllables`, `bm25_words`, `bm25_folded`,
+`dense`, and `hybrid` (weighted fusion of scaled scores, `retriever.fuse`).
+
+A question that names a commune of the corpus (`xã Dân Hòa`, `xa dan hoa`) is searched in
+that commune's documents only, unless the caller filtered by commune already: the plans
+repeat each other almost word for word, and a look-alike sentence from another commune is
+a wrong answer, not a near miss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+import re
+
+from ingest.records import Chunk
+from ingest.textnorm import fold, has_diacritics, normalize
+from retriever import segment
+from retriever.dense import Embedder
+from retriever.fuse import fuse
+from retriever.lexical import BM25
+from retriever.store import Generation
+
+MODES = ("bm25_syllables", "bm25_words", "bm25_folded", "dense", "hybrid")
+
+# Fusion weights, chosen by the grid in eval/reports/fusion.md (`tthc eval --tune`) on the
+# gold set. A question typed without diacritics cannot use the views that keep them.
+WEIGHTS_DIACRITIC = {"bm25_words": 0.0, "bm25_syllables": 0.5, "bm25_folded": 1.0, "dense": 0.2}
+WEIGHTS_FOLDED = {"bm25_folded": 1.0, "dense": 0.2}
+CANDIDATES = 50  # depth of a single retriever's ranking
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Filters:
+    commune: str | None = None
+    kind: str | None = None
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float  # 0..1; for hybrid, the fused score over its maximum possible value
+
+
+class Searcher:
+    """Everything needed to answer `search(query)` over one loaded generation."""
+
+    def __init__(self, generation: Generation, embedder: Embedder,
+                 weights_diacritic: dict[str, float] | None = None,
+                 weights_folded: dict[str, float] | None = None):
+        self.generation = generation
+        self.chunks = generation.chunks
+        self.embedder = embedder
+        self.weights_diacritic = weights_diacritic or WEIGHTS_DIACRITIC
+        self.weights_folded = weights_folded or WEIGHTS_FOLDED
+        toks = generation.tokens
+        self._bm25 = {
+            "bm25_words": BM25([t["words"] for t in toks]),
+            "bm25_syllables": BM25([t["syllables"] for t in toks]),
+            "bm25_folded": BM25([t["folded"] for t in toks]),
+        }
+        self._communes = np.array([fold(c.commune or "") for c in self.chunks])
+        self.known_communes = sorted({c for c in self._communes if c}, key=len, reverse=True)
+        self._kinds = np.array([c.kind for c in self.chunks])
+        self._years = np.array([c.year or 0 for c in self.chunks])
+
+    def named_communes(self, query: str) -> list[str]:
+        """Communes of the corpus that the question names, folded (`dan hoa`)."""
+        words = " " + " ".join(_WORD.findall(fold(normalize(query)))) + " "
+        return [c for c in self.known_communes if f" {c} " in words]
+
+    def mask(self, filters: Filters | None, query: str = "") -> np.ndarray:
+        """Which chunks may answer: explicit filters, else the communes the question names."""
+        mask = np.ones(len(self.chunks), dtype=bool)
+        filters = filters or Filters()
+        if filters.commune:
+            mask &= self._communes == fold(filters.commune.strip())
+        elif query and (named := self.named_communes(query)):
+            mask &= np.isin(self._communes, named)
+        if filters.kind:
+            mask &= self._kinds == filters.kind
+        if filters.year:
+            mask &= self._years == filters.year
+        return mask
+
+    def scores(self, query: str, mode: str) -> np.ndarray:
+        """One retriever's score for every chunk (dense: cosine similarity)."""
+        if mode == "dense":
+            vector = self.embedder.embed([query])[0]
+            ids, sims = self.generation.dense.search(vector, len(self.chunks))
+            out = np.zeros(len(self.chunks), dtype=np.float32)
+            valid = ids >= 0
+            out[ids[valid]] = sims[valid]
+            return out
+        view = {"bm25_words": segment.words, "bm25_syllables": segment.syllables, "bm25_folded": segment.folded}[mode]
+        return self._bm25[mode].scores(view(query))
+
+    def weights_for(self, query: str) -> dict[str, float]:
+        return self.weights_diacritic if has_diacritics(query) else self.weights_folded
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; one of {MODES}")
+        mask = self.mask(filters, query)
+        if not query.strip() or not mask.any():
+            return []
+        if mode == "hybrid":
+            weights = self.weights_for(query)
+            combined = fuse({m: self.scores(query, m) for m, w in weights.items() if w > 0}, weights)
+            scale = sum(weights.values())
+        else:
+            combined, scale = self.scores(query, mode).astype(np.float64), None
+        combined = np.where(mask, combined, 0.0)
+        order = np.argsort(-combined, kind="stable")[: min(k, CANDIDATES)]
+        top = scale or (combined[order[0]] if len(order) else 1.0) or 1.0
+        return [Hit(self.chunks[i], float(combined[i] / top)) for i in order if combined[i] > 0]

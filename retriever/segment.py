@@ -1,0 +1,121 @@
+"""One segmenter for documents and questions: underthesea word segmentation.
+
+Three views of a text feed three BM25 indexes:
+- `words`: underthesea words joined by `_` (`cải_cách`, `hành_chính`) — the main view;
+- `syllables`: plain syllables, the baseline the evaluation compares against;
+- `folded`: syllables and syllable bigrams without diacritics, so that a question typed
+  as `xa Dan Hoa chuyen doi so` meets `xã Dân Hòa … chuyển đổi số`.
+All views are lower-cased after `ingest.textnorm.normalize`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from ingest.textnorm import fold, normalize
+
+SEGMENTER_VERSION = "underthesea-ws/2"
+_TOKEN = re.compile(r"\w+(?:[.,/]\d+)*%?")
+# Words that carry the shape of a question, not its subject; kept out of every view so a
+# question's `khi nào` or `bao nhiêu` never matches a passage by itself.
+STOPWORDS = frozenset(
+    """à ạ ai bao bao_giờ bao_lâu bao_nhiêu bị cho chưa có của cái các đâu được gì hả hay
+    hỏi không là làm_sao mà mấy mình nào nhé nhỉ những ơi ra sao tôi thế thì vậy vâng với
+    xin và em ở""".split()
+)
+# Folded, most question words collide with content words (`hỏi`/`hội`, `cái`/`cải`,
+# `tôi`/`tối`, `thế`/`thể`), so the folded view drops only those that cannot.
+_FOLDED_STOP = frozenset("a cac duoc gi ha khong la nao nhe nhi nhung o oi va vay".split())
+
+
+# Short forms the plans and their readers use, keyed by their folded spelling. A text that
+# contains one is indexed (and a question is searched) with the long form added, so
+# `Trung tâm PVHCC` meets `Trung tâm Phục vụ hành chính công` and back.
+ABBREVIATIONS = {
+    "cchc": "cải cách hành chính",
+    "tthc": "thủ tục hành chính",
+    "pvhcc": "phục vụ hành chính công",
+    "hcc": "hành chính công",
+    "hdnd": "hội đồng nhân dân",
+    "ubnd": "ủy ban nhân dân",
+    "vp": "văn phòng",
+    "vhxh": "văn hóa xã hội",
+    "cds": "chuyển đổi số",
+    "dvc": "dịch vụ công",
+    "dvctt": "dịch vụ công trực tuyến",
+    "qppl": "quy phạm pháp luật",
+    "vbqppl": "văn bản quy phạm pháp luật",
+    "dvsncl": "đơn vị sự nghiệp công lập",
+    "cbccvc": "cán bộ công chức viên chức",
+    "ttdt": "thông tin điện tử",
+    "mttq": "mặt trận tổ quốc",
+    "csdl": "cơ sở dữ liệu",
+    "kh": "kế hoạch",
+    "qd": "quyết định",
+    "nq": "nghị quyết",
+    "tp": "thành phố",
+}
+
+
+def expansions(text: str) -> str:
+    """The long forms of the short forms in `text` (`AI` only in capitals: `ai` is "who")."""
+    found = []
+    for token in _TOKEN.findall(text):
+        if token == "AI":
+            found.append("trí tuệ nhân tạo")
+        elif (long_form := ABBREVIATIONS.get(fold(token))) and long_form not in found:
+            found.append(long_form)
+    return " ".join(found)
+
+
+@cache
+def _word_tokenize():
+    from underthesea import word_tokenize  # heavy import: only when first needed
+
+    return word_tokenize
+
+
+def _with_expansions(view):
+    """Apply a view to the text and, separately, to the long forms of its short forms."""
+
+    def apply(text: str) -> list[str]:
+        text = normalize(text)
+        extra = expansions(text)
+        return view(text) + (view(extra) if extra else [])
+
+    apply.__doc__ = view.__doc__
+    return apply
+
+
+def _syllables(text: str) -> list[str]:
+    """Lower-cased syllables of normalised text, question words removed."""
+    tokens = _TOKEN.findall(text.lower())
+    return [t for t in tokens if t not in STOPWORDS]
+
+
+def _words(text: str) -> list[str]:
+    """underthesea words, lower-cased, multi-syllable words joined by `_`."""
+    out = []
+    for word in _word_tokenize()(text):
+        token = "_".join(_TOKEN.findall(word.lower()))
+        if token and token not in STOPWORDS:
+            out.append(token)
+    return out
+
+
+def _folded(text: str) -> list[str]:
+    """Diacritic-free syllables plus adjacent-syllable bigrams (`dan_hoa`, `chuyen_doi`)."""
+    plain = [fold(t) for t in _TOKEN.findall(text.lower())]
+    plain = [t for t in plain if t not in _FOLDED_STOP]
+    return plain + [f"{a}_{b}" for a, b in zip(plain, plain[1:])]
+
+
+syllables = _with_expansions(_syllables)
+words = _with_expansions(_words)
+folded = _with_expansions(_folded)
+
+
+def segmented_text(text: str) -> str:
+    """Text as PhoBERT-style models expect it: words joined by `_`, case kept."""
+    return " ".join(w.replace(" ", "_") for w in _word_tokenize()(normalize(text)))

@@ -1,0 +1,173 @@
+"""The index on disk: a folder of immutable generations and one pointer to the current one.
+
+    $TTHC_DATA_DIR/
+      CURRENT                    name of the current generation (replaced atomically)
+      generations/<name>/
+        manifest.json            model, dimensions, segmenter and format versions, sources
+        documents.jsonl          one cleaned document per line (metadata + text)
+        chunks.jsonl             one chunk per line, with its tokens for each BM25 view
+        dense.faiss              FAISS index, row i = chunk i
+        checksums.json           sha256 of every file above
+
+A new generation is written under a temporary name, fsynced, renamed, and only then made
+current by replacing CURRENT; a crash at any point leaves the previous generation current.
+Loading verifies the checksums and falls back to the newest older generation that verifies.
+Everything is plain JSON / FAISS: no pickle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.records import Chunk
+from retriever.dense import DenseIndex
+
+FORMAT_VERSION = 1
+KEEP_GENERATIONS = 3
+_FILES = ("manifest.json", "documents.jsonl", "chunks.jsonl", "dense.faiss")
+
+
+class IndexMissing(Exception):
+    """No usable index in the data folder; the message says how to build one."""
+
+
+@dataclass
+class Generation:
+    """A loaded, verified generation."""
+
+    name: str
+    manifest: dict
+    documents: list[dict]  # metadata and cleaned text of each document
+    chunks: list[Chunk]
+    tokens: list[dict]  # per chunk: {"words": [...], "syllables": [...]}
+    dense: DenseIndex
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Store:
+    """Reads and writes generations under one data folder."""
+
+    def __init__(self, data_dir: Path):
+        self.root = Path(data_dir)
+        self.generations = self.root / "generations"
+        self.pointer = self.root / "CURRENT"
+
+    def current_name(self) -> str | None:
+        try:
+            return self.pointer.read_text(encoding="utf-8").strip() or None
+        except FileNotFoundError:
+            return None
+
+    def exists(self) -> bool:
+        return self.current_name() is not None
+
+    def load(self) -> Generation:
+        """The current generation, or the newest older one whose checksums verify."""
+        current = self.current_name()
+        candidates = [current] if current else []
+        if self.generations.exists():
+            older = sorted((p.name for p in self.generations.iterdir() if not p.name.startswith(".")), reverse=True)
+            candidates += [name for name in older if name != current]
+        problems = []
+        for name in candidates:
+            try:
+                return self._load(name)
+            except (OSError, ValueError, KeyError, RuntimeError) as exc:
+                problems.append(f"{name}: {exc}")
+        detail = f" ({'; '.join(problems)})" if problems else ""
+        raise IndexMissing(
+            f"Chưa có chỉ mục dùng được trong {self.root}{detail}: chạy `tthc ingest corpus/` trước"
+        )
+
+    def _load(self, name: str) -> Generation:
+        folder = self.generations / name
+        checksums = json.loads((folder / "checksums.json").read_text(encoding="utf-8"))
+        for file in _FILES:
+            if _sha256(folder / file) != checksums[file]:
+                raise ValueError(f"checksum của {file} không khớp")
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise ValueError(f"định dạng chỉ mục {manifest.get('format_version')} không được hỗ trợ")
+        rows = _read_jsonl(folder / "chunks.jsonl")
+        chunks = [Chunk.from_json(row["chunk"]) for row in rows]
+        dense = DenseIndex.load(folder / "dense.faiss")
+        if dense.size != len(chunks):
+            raise ValueError("số vector không khớp số đoạn")
+        return Generation(
+            name=name,
+            manifest=manifest,
+            documents=_read_jsonl(folder / "documents.jsonl"),
+            chunks=chunks,
+            tokens=[row["tokens"] for row in rows],
+            dense=dense,
+        )
+
+    def write(self, manifest: dict, documents: list[dict], chunks: list[Chunk], tokens: list[dict], dense: DenseIndex) -> str:
+        """Write a new generation and make it current; returns its name."""
+        self.generations.mkdir(parents=True, exist_ok=True)
+        name = time.strftime("%Y%m%dT%H%M%S") + f"-{time.time_ns() % 1_000_000:06d}"
+        tmp = self.generations / f".tmp-{name}"
+        tmp.mkdir()
+        manifest = {**manifest, "format_version": FORMAT_VERSION, "generation": name}
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        _write_jsonl(tmp / "documents.jsonl", documents)
+        _write_jsonl(tmp / "chunks.jsonl", [{"chunk": c.to_json(), "tokens": t} for c, t in zip(chunks, tokens)])
+        dense.save(tmp / "dense.faiss")
+        checksums = {file: _sha256(tmp / file) for file in _FILES}
+        (tmp / "checksums.json").write_text(json.dumps(checksums, indent=2), encoding="utf-8")
+        for file in (*_FILES, "checksums.json"):
+            with (tmp / file).open("rb") as handle:
+                os.fsync(handle.fileno())
+        final = self.generations / name
+        os.rename(tmp, final)
+        _fsync_dir(self.generations)
+        pointer_tmp = self.root / ".CURRENT.tmp"
+        with pointer_tmp.open("w", encoding="utf-8") as handle:
+            handle.write(name + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(pointer_tmp, self.pointer)
+        _fsync_dir(self.root)
+        self._prune(keep=name)
+        return name
+
+    def _prune(self, keep: str) -> None:
+        """Keep the newest generations; remove older ones and abandoned temporary folders."""
+        names = sorted((p.name for p in self.generations.iterdir() if not p.name.startswith(".")), reverse=True)
+        for old in names[KEEP_GENERATIONS:]:
+            if old != keep:
+                shutil.rmtree(self.generations / old, ignore_errors=True)
+        for tmp in self.generations.glob(".tmp-*"):
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,156 @@
+"""The `tthc` command: ingest, search, serve, eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from retriever.build import Report
+from retriever.dense import ModelError
+from retriever.search import MODES, Filters
+from retriever.store import IndexMissing
+from service.settings import get_settings
+
+# Progress lines for a handful of files; a bar beyond that.
+_BAR_FROM = 5
+
+
+def _engine():
+    from service.engine import build_engine
+
+    return build_engine(get_settings())
+
+
+def _print_report(report: Report) -> None:
+    def show(label: str, names: list[str]) -> None:
+        if names:
+            print(f"{label} ({len(names)}): " + ", ".join(names))
+
+    show("Thêm mới", report.added)
+    show("Cập nhật", report.updated)
+    show("Gỡ bỏ", report.removed)
+    show("Không đổi, bỏ qua", report.unchanged)
+    for name, reason in report.failed.items():
+        print(f"LỖI {name}: {reason}")
+    if report.changed:
+        print(f"Đã ghi chỉ mục {report.generation}: {report.chunks} đoạn, {report.seconds:.1f} giây.")
+    else:
+        print(f"Không có thay đổi; chỉ mục {report.generation} giữ nguyên ({report.chunks} đoạn).")
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from retriever.build import find_files
+
+    settings = get_settings()
+    paths = [Path(p) for p in args.paths] or [settings.corpus_dir]
+    engine = _engine()
+    total = len(find_files(paths)[0])
+    bar = tqdm(total=total, unit="tệp", file=sys.stderr, disable=total <= _BAR_FROM) if total else None
+
+    def progress(message: str) -> None:
+        if bar is not None and not bar.disable:
+            bar.set_description(message.split("] ", 1)[-1][:60])
+            bar.update(1)
+        else:
+            print(message, file=sys.stderr, flush=True)
+
+    report = engine.ingest(paths, progress)
+    if bar is not None:
+        bar.close()
+    _print_report(report)
+    return 1 if report.failed and not (report.added or report.updated or report.unchanged) else 0
+
+
+def _filters(args: argparse.Namespace) -> Filters | None:
+    if args.commune or args.kind or args.year:
+        return Filters(commune=args.commune, kind=args.kind, year=args.year)
+    return None
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from service.app import citation
+
+    hits = _engine().search(args.query, k=args.k, filters=_filters(args), mode=args.mode)
+    results = [citation(n, h) for n, h in enumerate(hits, start=1)]
+    if args.json:
+        print(json.dumps({"results": results}, ensure_ascii=False, indent=2))
+        return 0
+    if not results:
+        print("Không tìm thấy đoạn văn bản nào phù hợp.")
+    for r in results:
+        page = f", trang {r['page']}" if r["page"] else ""
+        print(f"[{r['n']}] {r['score']:.2f}  {r['title']}{page}\n    {r['section'] or '(phần mở đầu)'}")
+        print("    " + r["text"].replace("\n", "\n    ")[:600] + "\n")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from service.app import create_app
+
+    settings = get_settings()
+    engine = _engine()
+    if not engine.store.exists():
+        print(f"Chưa có chỉ mục trong {settings.data_dir}: đang nạp {settings.corpus_dir} …", file=sys.stderr)
+        _print_report(engine.ingest([settings.corpus_dir], lambda m: print(m, file=sys.stderr)))
+    engine.load()
+    uvicorn.run(create_app(settings, engine), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from eval.retrieval import main as eval_main
+
+    return eval_main(_engine(), args)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tthc", description="Hỏi đáp, tra cứu thủ tục hành chính và kế hoạch CCHC cấp xã.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ingest = sub.add_parser("ingest", help="nạp tài liệu và cập nhật chỉ mục")
+    ingest.add_argument("paths", nargs="*", help="tệp hoặc thư mục (mặc định: corpus/)")
+    ingest.set_defaults(func=cmd_ingest)
+
+    search = sub.add_parser("search", help="tìm đoạn văn bản liên quan")
+    search.add_argument("query")
+    search.add_argument("--json", action="store_true")
+    search.add_argument("-k", type=int, default=10)
+    search.add_argument("--commune")
+    search.add_argument("--kind", choices=["plan", "procedure"])
+    search.add_argument("--year", type=int)
+    search.add_argument("--mode", choices=MODES, default="hybrid")
+    search.set_defaults(func=cmd_search)
+
+    serve = sub.add_parser("serve", help="chạy máy chủ HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+
+    ev = sub.add_parser("eval", help="đánh giá trên bộ câu hỏi vàng trong eval/")
+    ev.add_argument("--gold", default="eval/gold/plans.jsonl")
+    ev.add_argument("--report", default="eval/reports/retrieval.md")
+    ev.add_argument("--tune", action="store_true", help="dò trọng số kết hợp và ghi eval/reports/fusion.md")
+    ev.set_defaults(func=cmd_eval)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if getattr(args, "query", None) is not None and not args.query.strip():
+        print("Câu hỏi không được để trống.", file=sys.stderr)
+        return 2
+    try:
+        return args.func(args)
+    except (IndexMissing, ModelError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
