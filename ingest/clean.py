@@ -115,6 +115,8 @@ def _continues(prev: str, cur: str, after_blank: bool) -> bool:
         return False
     if _is_caps(prev):
         return _is_caps(cur) and not after_blank  # a heading wrapped over two lines
+    if _is_caps(cur):
+        return False  # a heading or signature line after a paragraph, not its continuation
     first = cur[0]
     if first.islower() or first in "(,“\"":
         return True

@@ -60,7 +60,8 @@ class SentenceEmbedder:
 
         self._model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
         self.name = str(path) if path else BUNDLED
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
         self.segmented = self._wants_segmented() if segmented is None else segmented
         self._batch_size = batch_size
 

@@ -1,0 +1,61 @@
+"""Benchmark on this machine: ingest time of the corpus, index size, search latency p50/p95.
+
+    python -m eval.bench [--corpus corpus/] [--gold eval/gold/plans.jsonl] [--repeat 3]
+
+Builds a fresh index in a temporary folder (so the figures are a cold ingest), then runs
+every gold question through hybrid search `--repeat` times. Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from eval.retrieval import load_gold
+from service.engine import build_engine
+from service.settings import Settings
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--corpus", default="corpus")
+    parser.add_argument("--gold", default="eval/gold/plans.jsonl")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        engine = build_engine(Settings(data_dir=Path(tmp)))
+        model_load = time.perf_counter() - started
+        report = engine.ingest([Path(args.corpus)])
+        generation = engine.store.generations / report.generation
+        again = engine.ingest([Path(args.corpus)])
+        gold = load_gold(Path(args.gold))
+        engine.search("khởi động", k=5)  # first-call costs (segmenter load) out of the figures
+        times = []
+        for _ in range(args.repeat):
+            for item in gold:
+                t = time.perf_counter()
+                engine.search(item["question"], k=10)
+                times.append(1000 * (time.perf_counter() - t))
+        times.sort()
+        p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
+        print(f"model load            {model_load:8.2f} s")
+        print(f"ingest (cold)         {report.seconds:8.2f} s  "
+              f"({len(report.added)} files, {report.chunks} chunks)")
+        print(f"ingest (unchanged)    {again.seconds:8.2f} s")
+        print(f"index size on disk    {_size(generation) / 1024:8.1f} KiB  ({generation.name})")
+        print(f"search latency        p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms "
+              f"over {len(times)} queries (hybrid, k=10)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

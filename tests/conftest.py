@@ -1,0 +1,85 @@
+"""Shared fixtures: a deterministic embedder double, a tiny corpus, and (slow) the real index."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+SHARED = ROOT.parent / "shared"
+
+
+class HashEmbedder:
+    """Deterministic stand-in for a sentence-transformers model: a unit vector seeded from a
+    hash of each text's words (bag of words), so equal texts get equal vectors and texts that
+    share words are close."""
+
+    name = "test:hash-embedder"
+    dim = 32
+
+    def __init__(self):
+        self.calls = 0
+        self.texts = 0
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        self.texts += len(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                seed = int.from_bytes(hashlib.sha256(word.encode()).digest()[:4], "little")
+                out[row] += np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
+            norm = np.linalg.norm(out[row])
+            out[row] = out[row] / norm if norm else out[row]
+        return out
+
+
+TINY = {
+    "dan-hoa-2026.txt": """KẾ HOẠCH
+Cải cách hành chính nhà nước năm 2026 trên địa bàn xã Dân Hòa
+
+I. MỤC TIÊU
+1. Chuyển đổi số
+- Ban hành Kế hoạch chuyển đổi số xã năm 2026 trong tháng 02/2026.
+- 100% hồ sơ thủ tục hành chính được số hoá.
+2. Cải cách thủ tục hành chính
+- Tối thiểu 98% hồ sơ được giải quyết trước và đúng hạn.
+""",
+    "duc-an-2026.md": """**KẾ HOẠCH
+Cải cách hành chính nhà nước năm 2026 xã Đức An**
+
+## **I. NHIỆM VỤ**
+- Trung tâm Phục vụ hành chính công xã triển khai ứng dụng <b>AI</b> hỗ trợ tra cứu thủ tục.
+- Văn phòng HĐND và UBND xã tham mưu công tác pháp chế.
+""",
+}
+
+
+@pytest.fixture
+def hash_embedder() -> HashEmbedder:
+    return HashEmbedder()
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name, text in TINY.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def real_engine(tmp_path_factory):
+    """The real product: bundled model, real segmenter, index built from corpus/ (slow)."""
+    from service.engine import build_engine
+    from service.settings import Settings
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), corpus_dir=CORPUS)
+    engine = build_engine(settings)
+    engine.ingest([CORPUS])
+    return engine

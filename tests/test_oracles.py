@@ -1,0 +1,58 @@
+"""Numeric code against oracles: FAISS vs brute force, the BM25 wrapper vs bm25s, fusion by hand."""
+
+import bm25s
+import numpy as np
+
+from retriever.dense import DenseIndex
+from retriever.fuse import fuse
+from retriever.lexical import BM25
+
+
+def test_faiss_matches_numpy_brute_force(tmp_path):
+    rng = np.random.default_rng(7)
+    vectors = rng.standard_normal((500, 48)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = DenseIndex(vectors)
+    index.save(tmp_path / "dense.faiss")
+    reloaded = DenseIndex.load(tmp_path / "dense.faiss")
+    for _ in range(20):
+        query = rng.standard_normal(48).astype(np.float32)
+        query /= np.linalg.norm(query)
+        expected = np.argsort(-(vectors @ query), kind="stable")[:10]
+        for idx in (index, reloaded):
+            ids, scores = idx.search(query, 10)
+            assert ids.tolist() == expected.tolist()
+            np.testing.assert_allclose(scores, (vectors @ query)[expected], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(reloaded.vectors(), vectors, atol=1e-7)
+
+
+def test_bm25_wrapper_matches_bm25s_direct():
+    corpus = [
+        ["xã", "dân_hòa", "ban_hành", "kế_hoạch", "chuyển_đổi", "số"],
+        ["trung_tâm", "phục_vụ", "hành_chính", "công", "tiếp_nhận", "hồ_sơ"],
+        ["kế_hoạch", "cải_cách", "hành_chính", "năm", "2026"],
+        ["hồ_sơ", "hồ_sơ", "số_hóa", "100%"],
+    ]
+    direct = bm25s.BM25()
+    direct.index(corpus, show_progress=False)
+    wrapper = BM25(corpus)
+    for query in (["kế_hoạch"], ["hồ_sơ", "số_hóa"], ["hành_chính", "2026", "không_có_từ_này"]):
+        known = [t for t in query if t in direct.vocab_dict]
+        np.testing.assert_allclose(wrapper.scores(query), direct.get_scores(known), rtol=1e-6)
+    assert not wrapper.scores(["không_có_từ_này"]).any()
+    assert BM25([]).scores(["x"]).size == 0
+
+
+def test_fusion_matches_hand_computation():
+    scores = {
+        "lexical": np.array([4.0, 2.0, 0.0, 1.0]),
+        "dense": np.array([0.1, 0.5, -0.3, 0.25]),
+    }
+    fused = fuse(scores, {"lexical": 1.0, "dense": 0.2})
+    # lexical / 4, dense clipped at 0 then / 0.5
+    expected = [1.0 + 0.2 * 0.2, 0.5 + 0.2 * 1.0, 0.0, 0.25 + 0.2 * 0.5]
+    np.testing.assert_allclose(fused, expected)
+    assert np.argsort(-fused).tolist() == [0, 1, 3, 2]
+    # a retriever with weight 0 changes nothing; all-zero scores stay zero
+    np.testing.assert_allclose(fuse(scores, {"lexical": 1.0, "dense": 0.0}), [1.0, 0.5, 0.0, 0.25])
+    assert not fuse({"a": np.zeros(3)}, {"a": 1.0}).any()

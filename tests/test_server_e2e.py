@@ -1,0 +1,146 @@
+"""The real product end to end: `python -m service.cli serve` on a free port with an empty data
+folder (the server must build the index from corpus/ itself: real segmenter, bundled model,
+FAISS), queried over real HTTP. Slow."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+START_TIMEOUT = 240.0
+DAN_HOA = "dan-hoa-ha-noi-2026"
+AN_KHANH = "an-khanh-thai-nguyen-2026"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, base: str, data_dir: Path, process: subprocess.Popen, stderr: Path):
+        self.base, self.data_dir, self.process, self.stderr = base, data_dir, process, stderr
+
+    def post(self, path: str, **kwargs) -> httpx.Response:
+        return httpx.post(self.base + path, timeout=60, **kwargs)
+
+    def get(self, path: str) -> httpx.Response:
+        return httpx.get(self.base + path, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("serve")
+    data_dir = tmp / "data"  # does not exist yet: `serve` has to build the index
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TTHC_")}
+    env.update(TTHC_DATA_DIR=str(data_dir), TTHC_CORPUS_DIR=str(CORPUS), PYTHONUNBUFFERED="1")
+    out_path, err_path = tmp / "stdout.log", tmp / "stderr.log"
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=out, stderr=err,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"server exited with {process.returncode} before it was ready:\n"
+                            f"{err_path.read_text(errors='replace')[-5000:]}")
+            try:
+                if httpx.get(base + "/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server not ready after {START_TIMEOUT:.0f} s:\n{err_path.read_text(errors='replace')[-5000:]}")
+            time.sleep(0.5)
+        yield Server(base, data_dir, process, err_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def results_of(server: Server, query: str, k: int = 5) -> list[dict]:
+    response = server.post("/api/search", json={"query": query, "k": k})
+    assert response.status_code == 200, response.text
+    return response.json()["results"]
+
+
+def test_serve_builds_the_index_from_the_corpus_when_there_is_none(server):
+    assert (server.data_dir / "CURRENT").is_file()
+    ready = server.get("/readyz").json()
+    assert ready["chunks"] > 50
+    documents = server.get("/api/documents").json()["documents"]
+    assert sorted(d["doc_id"] for d in documents) == sorted(p.stem for p in (CORPUS / "plans").glob("*.txt"))
+    assert sum(d["chunks"] for d in documents) == ready["chunks"]
+
+
+def test_question_without_diacritics_finds_dan_hoa_digital_transformation_plan(server):
+    results = results_of(server, "xa Dan Hoa ban hanh ke hoach chuyen doi so khi nao")
+
+    assert 0 < len(results) <= 5
+    assert any(r["doc_id"] == DAN_HOA and "chuyển đổi số" in r["text"].lower() for r in results), results
+    assert {r["doc_id"] for r in results} == {DAN_HOA}, "the question names Dân Hòa: other communes' plans are wrong answers"
+
+
+def test_same_question_with_diacritics_has_the_same_top_document(server):
+    folded = results_of(server, "xa Dan Hoa ban hanh ke hoach chuyen doi so khi nao")
+    accented = results_of(server, "xã Dân Hòa ban hành kế hoạch chuyển đổi số khi nào")
+
+    assert accented and folded
+    assert accented[0]["doc_id"] == folded[0]["doc_id"] == DAN_HOA
+    assert any("chuyển đổi số" in r["text"].lower() for r in accented)
+
+
+def test_question_about_the_one_stop_centre_of_an_khanh_cites_an_khanh(server):
+    results = results_of(server, "Trung tâm PVHCC xã An Khánh phụ trách những nhiệm vụ nào", k=5)
+
+    assert results
+    assert {r["doc_id"] for r in results} == {AN_KHANH}, [r["doc_id"] for r in results]
+    assert all(r["commune"] == "An Khánh" for r in results)
+    assert any("PVHCC" in r["text"] or "Phục vụ hành chính công" in r["text"] for r in results), results
+
+
+def _assert_json_error(response: httpx.Response, status: int) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    error = response.json()["error"]
+    assert isinstance(error["code"], str) and isinstance(error["message"], str) and error["message"]
+    assert "Traceback" not in response.text
+
+
+def test_bad_requests_get_json_4xx_over_real_http(server):
+    _assert_json_error(server.post("/api/search", content=b'{"query": ', headers={"content-type": "application/json"}), 400)
+    _assert_json_error(server.post("/api/search", json={"query": "   "}), 422)
+    _assert_json_error(server.post("/api/search", json={"query": "x" * 2001}), 413)
+    _assert_json_error(server.post("/api/search", json={"query": "chuyển đổi số", "k": 0}), 422)
+    _assert_json_error(server.get("/khong-co"), 404)
+    assert server.process.poll() is None, "bad requests must not bring the server down"
+    assert server.get("/healthz").status_code == 200
+
+
+def test_query_with_an_unpaired_surrogate_is_rejected_not_a_500(server):
+    # Valid JSON (`\ud800` is a legal escape) but not encodable text: the embedder and the
+    # segmenter cannot take it, so the boundary must refuse it.
+    response = server.post("/api/search", content=b'{"query": "x\\ud800 chuyen doi so"}',
+                           headers={"content-type": "application/json"})
+    assert 400 <= response.status_code < 500, (response.status_code, response.text)
+    _assert_json_error(response, response.status_code)
