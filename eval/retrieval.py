@@ -15,10 +15,10 @@ import statistics
 import time
 from pathlib import Path
 
-from ingest.clean import _inline
-from ingest.textnorm import fold, has_diacritics, normalize
 import numpy as np
 
+from ingest.clean import _inline
+from ingest.textnorm import fold, has_diacritics, normalize
 from retriever.fuse import fuse
 from retriever.search import MODES
 
@@ -86,8 +86,8 @@ def render(table: dict, gold: list[dict]) -> str:
     lines = [
         "# Retrieval evaluation",
         "",
-        f"Gold set: {len(gold)} questions over the five plans ({n_plain} typed without diacritics). "
-        "Each question is also asked with its diacritics stripped (\"folded\").",
+        (f"Gold set: {len(gold)} questions over the five plans ({n_plain} typed without diacritics). "
+         "Each question is also asked with its diacritics stripped (\"folded\")."),
         "",
         "| configuration | hit@1 | hit@5 | MRR@10 | folded hit@1 | folded hit@5 | folded MRR@10 | p50 ms |",
         "|---|---|---|---|---|---|---|---|",

@@ -19,13 +19,13 @@ from ingest.textnorm import normalize
 CELL_SEP = " | "
 
 _TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
-_DEBRIS = re.compile(r"javascript:\s*(?:void\(0\))?;?", re.I)
+_DEBRIS = re.compile(r"javascript:\s*(?:void\(0\))?;?", re.IGNORECASE)
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _MD_ITALIC = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])")
 _MD_ESCAPE = re.compile(r"\\([-*_#.()\[\]!|>+])")
 _MD_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
-_PAGE_NUMBER = re.compile(r"^\s*(?:trang\s*)?[-–]?\s*\d{1,3}\s*[-–]?\s*(?:/\s*\d{1,3})?\s*$", re.I)
+_PAGE_NUMBER = re.compile(r"^\s*(?:trang\s*)?[-–]?\s*\d{1,3}\s*[-–]?\s*(?:/\s*\d{1,3})?\s*$", re.IGNORECASE)
 
 # A line opens a new block when it starts with one of these markers (checked after cleaning).
 MARKER = re.compile(

@@ -68,30 +68,31 @@ def _check_text(text: str) -> None:
 
 def _load_pdf(data: bytes) -> list[str]:
     from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+    from pypdf.errors import FileNotDecryptedError
 
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages]
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+    except FileNotDecryptedError:
+        raise IngestError("PDF có mật khẩu; hãy gỡ mật khẩu rồi nạp lại") from None
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds on damaged files; all mean the same
         raise IngestError(f"PDF hỏng hoặc không đọc được ({type(exc).__name__})") from None
     if not any(p.strip() for p in pages):
         raise IngestError("PDF không có lớp chữ (có thể là bản scan); cần nhận dạng chữ (OCR) trước")
     for page in pages:
-        _check_text(page) if page.strip() else None
+        if page.strip():
+            _check_text(page)
     return pages
 
 
 def _load_docx(data: bytes) -> str:
-    import zipfile
-
     from docx import Document as Docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
     try:
         doc = Docx(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - bad zip, damaged XML inside, missing parts: all unreadable
         raise IngestError(f"DOCX hỏng hoặc không đọc được ({type(exc).__name__})") from None
     lines: list[str] = []
     for element in doc.element.body.iterchildren():

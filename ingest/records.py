@@ -79,5 +79,5 @@ class Chunk:
         return data
 
     @classmethod
-    def from_json(cls, data: dict) -> "Chunk":
+    def from_json(cls, data: dict) -> Chunk:
         return cls(**{**data, "columns": tuple(data.get("columns") or ())})

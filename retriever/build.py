@@ -13,14 +13,14 @@ import fcntl
 import hashlib
 import importlib.metadata
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from ingest.chunk import chunk
-from ingest.document import doc_id_for, read_document
+from ingest.document import read_document
 from ingest.errors import IngestError
 from ingest.load import SUPPORTED
 from retriever import segment
@@ -130,10 +130,15 @@ def _update(paths: list[Path], store: Store, embedder: Embedder, progress: Progr
             continue
         if progress:
             progress(f"[{number}/{len(files)}] đang xử lý {name}")
+        failure = None
         try:
             doc = read_document(path, kind=_kind_of(path), data_hash=digest)
         except IngestError as exc:
-            report.failed[name] = str(exc)
+            failure = str(exc)
+        except Exception as exc:  # noqa: BLE001 - a file that trips a bug must not cost the other files
+            failure = f"lỗi khi xử lý tệp ({type(exc).__name__}); hãy báo cho quản trị viên"
+        if failure:
+            report.failed[name] = failure
             if old:  # a file that became unreadable is dropped, and said so
                 report.removed.append(name)
             continue
@@ -190,4 +195,4 @@ def _unique_id(doc_id: str, key: str, used: dict[str, str]) -> str:
     return candidate
 
 
-__all__ = ["Report", "update", "find_files", "FORMAT_VERSION"]
+__all__ = ["FORMAT_VERSION", "Report", "find_files", "update"]

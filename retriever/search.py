@@ -11,11 +11,10 @@ a wrong answer, not a near miss.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
-
-import re
 
 from ingest.records import Chunk
 from ingest.textnorm import fold, has_diacritics, normalize

@@ -10,6 +10,7 @@ All views are lower-cased after `ingest.textnorm.normalize`.
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import cache
 
@@ -20,13 +21,11 @@ _TOKEN = re.compile(r"\w+(?:[.,/]\d+)*%?")
 # Words that carry the shape of a question, not its subject; kept out of every view so a
 # question's `khi nào` or `bao nhiêu` never matches a passage by itself.
 STOPWORDS = frozenset(
-    """à ạ ai bao bao_giờ bao_lâu bao_nhiêu bị cho chưa có của cái các đâu được gì hả hay
-    hỏi không là làm_sao mà mấy mình nào nhé nhỉ những ơi ra sao tôi thế thì vậy vâng với
-    xin và em ở""".split()
+    ["à", "ạ", "ai", "bao", "bao_giờ", "bao_lâu", "bao_nhiêu", "bị", "cho", "chưa", "có", "của", "cái", "các", "đâu", "được", "gì", "hả", "hay", "hỏi", "không", "là", "làm_sao", "mà", "mấy", "mình", "nào", "nhé", "nhỉ", "những", "ơi", "ra", "sao", "tôi", "thế", "thì", "vậy", "vâng", "với", "xin", "và", "em", "ở"]
 )
 # Folded, most question words collide with content words (`hỏi`/`hội`, `cái`/`cải`,
 # `tôi`/`tối`, `thế`/`thể`), so the folded view drops only those that cannot.
-_FOLDED_STOP = frozenset("a cac duoc gi ha khong la nao nhe nhi nhung o oi va vay".split())
+_FOLDED_STOP = frozenset(["a", "cac", "duoc", "gi", "ha", "khong", "la", "nao", "nhe", "nhi", "nhung", "o", "oi", "va", "vay"])
 
 
 # Short forms the plans and their readers use, keyed by their folded spelling. A text that
@@ -108,7 +107,7 @@ def _folded(text: str) -> list[str]:
     """Diacritic-free syllables plus adjacent-syllable bigrams (`dan_hoa`, `chuyen_doi`)."""
     plain = [fold(t) for t in _TOKEN.findall(text.lower())]
     plain = [t for t in plain if t not in _FOLDED_STOP]
-    return plain + [f"{a}_{b}" for a, b in zip(plain, plain[1:])]
+    return plain + [f"{a}_{b}" for a, b in itertools.pairwise(plain)]
 
 
 syllables = _with_expansions(_syllables)

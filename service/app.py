@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ingest.textnorm import normalize
 from retriever.search import Filters, Hit
 from retriever.store import IndexMissing
 from service.engine import Engine, build_engine
@@ -41,7 +42,11 @@ class SearchIn(BaseModel):
     @field_validator("query")
     @classmethod
     def _query_length(cls, value: str) -> str:
-        value = value.strip()
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("encoding") from None
+        value = normalize(value).strip()
         if not value:
             raise ValueError("empty")
         if len(value) > MAX_QUERY:
@@ -80,6 +85,8 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str, str]:
         return 422, "missing_field", f"Thiếu trường bắt buộc: {field}."
     if text == "empty":
         return 422, "empty_query", "Câu hỏi không được để trống."
+    if text == "encoding":
+        return 422, "invalid_text", "Câu hỏi chứa ký tự không hợp lệ."
     if text == "too long":
         return 413, "query_too_long", f"Câu hỏi quá dài (tối đa {MAX_QUERY} ký tự)."
     if kind.endswith("_type") or kind in ("model_attributes_type", "dict_type"):
@@ -111,8 +118,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def count(request: Request, call_next):
         started = time.perf_counter()
         response = await call_next(request)
-        key = (request.url.path if request.url.path.startswith(("/api/", "/healthz", "/readyz", "/metrics")) else "other",
-               response.status_code)
+        route = request.scope.get("route")  # label by route template: bounded, never user text
+        key = (getattr(route, "path", "other"), response.status_code)
         app.state.counters[key] = app.state.counters.get(key, 0) + 1
         log.info("%s %s %s %.1fms", request.method, key[0], response.status_code, 1000 * (time.perf_counter() - started))
         return response

@@ -11,14 +11,13 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import TINY
 from fastapi.testclient import TestClient
 
 from ingest.textnorm import normalize
 from service.app import create_app
 from service.engine import build_engine
 from service.settings import Settings
-
-from conftest import TINY
 
 CITATION_FIELDS = {"n", "doc_id", "title", "source", "kind", "section", "page", "text", "score"}
 TITLES = {

@@ -6,12 +6,11 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import CORPUS, ROOT
+
 from ingest.textnorm import fold
 from retriever import segment
 from retriever.dense import ModelError, SentenceEmbedder, bundled_model_path
