@@ -34,6 +34,20 @@ class FiltersIn(BaseModel):
     year: int | None = Field(default=None, ge=1945, le=2100)
 
 
+def _clean_question(value: str) -> str:
+    """Reject text that is not valid Unicode, empty after trimming, or too long."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("encoding") from None
+    value = normalize(value).strip()
+    if not value:
+        raise ValueError("empty")
+    if len(value) > MAX_QUERY:
+        raise ValueError("too long")
+    return value
+
+
 class SearchIn(BaseModel):
     query: str
     k: int = Field(default=10, ge=1, le=50)
@@ -41,17 +55,20 @@ class SearchIn(BaseModel):
 
     @field_validator("query")
     @classmethod
-    def _query_length(cls, value: str) -> str:
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError("encoding") from None
-        value = normalize(value).strip()
-        if not value:
-            raise ValueError("empty")
-        if len(value) > MAX_QUERY:
-            raise ValueError("too long")
-        return value
+    def _check(cls, value: str) -> str:
+        return _clean_question(value)
+
+
+class AskIn(BaseModel):
+    question: str
+    session_id: str | None = Field(default=None, max_length=100)
+    k: int = Field(default=5, ge=1, le=20)
+    filters: FiltersIn | None = None
+
+    @field_validator("question")
+    @classmethod
+    def _check(cls, value: str) -> str:
+        return _clean_question(value)
 
 
 def citation(n: int, hit: Hit) -> dict:
@@ -154,6 +171,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         filters = Filters(**body.filters.model_dump()) if body.filters else None
         hits = current().search(body.query, k=body.k, filters=filters)
         return {"results": [citation(n, hit) for n, hit in enumerate(hits, start=1)]}
+
+    @app.post("/api/ask")
+    def ask(body: AskIn) -> dict:
+        filters = Filters(**body.filters.model_dump()) if body.filters else None
+        return current().ask(body.question, k=body.k, filters=filters, session_id=body.session_id).to_json()
 
     @app.get("/api/documents")
     def documents() -> dict:

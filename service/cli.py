@@ -88,6 +88,18 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ask(args: argparse.Namespace) -> int:
+    result = _engine().ask(args.question, filters=_filters(args))
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    print(result.answer + "\n")
+    for c in result.citations:
+        page = f", trang {c['page']}" if c["page"] else ""
+        print(f"[{c['n']}] {c['title']}{page} — {c['section'] or '(phần mở đầu)'}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -104,9 +116,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from eval.retrieval import main as eval_main
+    from eval import answers, retrieval
 
-    return eval_main(_engine(), args)
+    engine = _engine()
+    status = retrieval.main(engine, args)
+    if not args.tune:
+        status = status or answers.main(engine, args)
+    return status
 
 
 def parser() -> argparse.ArgumentParser:
@@ -127,6 +143,14 @@ def parser() -> argparse.ArgumentParser:
     search.add_argument("--mode", choices=MODES, default="hybrid")
     search.set_defaults(func=cmd_search)
 
+    ask = sub.add_parser("ask", help="hỏi một câu, trả lời kèm trích dẫn")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true")
+    ask.add_argument("--commune")
+    ask.add_argument("--kind", choices=["plan", "procedure"])
+    ask.add_argument("--year", type=int)
+    ask.set_defaults(func=cmd_ask)
+
     serve = sub.add_parser("serve", help="chạy máy chủ HTTP")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -135,14 +159,17 @@ def parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="đánh giá trên bộ câu hỏi vàng trong eval/")
     ev.add_argument("--gold", default="eval/gold/plans.jsonl")
     ev.add_argument("--report", default="eval/reports/retrieval.md")
+    ev.add_argument("--decline", default="eval/gold/decline.jsonl")
     ev.add_argument("--tune", action="store_true", help="dò trọng số kết hợp và ghi eval/reports/fusion.md")
+    ev.add_argument("--calibrate", action="store_true", help="ghi bảng hiệu chỉnh ngưỡng từ chối trả lời")
     ev.set_defaults(func=cmd_eval)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if getattr(args, "query", None) is not None and not args.query.strip():
+    text = getattr(args, "query", None) or getattr(args, "question", None)
+    if text is not None and not text.strip():
         print("Câu hỏi không được để trống.", file=sys.stderr)
         return 2
     try:

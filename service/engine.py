@@ -10,6 +10,7 @@ from retriever.build import Progress, Report, update
 from retriever.dense import Embedder, SentenceEmbedder
 from retriever.search import Filters, Hit, Searcher
 from retriever.store import Store
+from service.answer.compose import Answer, Answerer
 from service.settings import Settings
 
 
@@ -19,10 +20,12 @@ class Engine:
     embedder: Embedder
     store: Store
     searcher: Searcher | None = None
+    answerer: Answerer | None = None
 
     def load(self) -> None:
         """Load the current index (raises `IndexMissing` when there is none)."""
-        self.searcher = Searcher(self.store.load(), self.embedder)
+        searcher = Searcher(self.store.load(), self.embedder)
+        self.searcher, self.answerer = searcher, Answerer(searcher)
 
     @property
     def ready(self) -> bool:
@@ -38,6 +41,12 @@ class Engine:
             self.load()
         assert self.searcher is not None
         return self.searcher.search(query, k=k, filters=filters, mode=mode)
+
+    def ask(self, question: str, k: int = 5, filters: Filters | None = None, session_id: str | None = None) -> Answer:
+        if self.answerer is None:
+            self.load()
+        assert self.answerer is not None
+        return self.answerer.answer(question, k=k, filters=filters, session_id=session_id)
 
     def documents(self) -> list[dict]:
         if self.searcher is None:

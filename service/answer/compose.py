@@ -1,0 +1,286 @@
+"""The extractive answerer: question → verified answer with `[n]` citations, or a refusal.
+
+1. Understand the question; refuse personal-data requests and attempts to steer the
+   assistant; decline communes and years the corpus has no document for.
+2. Retrieve passages (a commune the question names filters them).
+3. Decline when the best passage does not carry the question's words (support below
+   `SUPPORT_THRESHOLD`, calibrated in eval/reports/answers.md).
+4. Compose: the best sentence, bullet or table row first, then at most `MAX_SUPPORT`
+   supporting ones; every line carries the marker of the passage it is quoted from, and
+   every quoted line is a verbatim slice of that passage. Lists stay lists; a table row is
+   shown as `header: cell` pairs; when several communes' plans answer, each is cited.
+5. Verify: every number, percentage and date in a marked line appears in its citation.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import uuid
+from dataclasses import dataclass, field
+
+from ingest.clean import CELL_SEP
+from ingest.textnorm import fold, has_diacritics
+from retriever import segment
+from retriever.search import Filters, Hit, Searcher
+from service.answer.render import office, render
+from service.answer.understand import Question, understand
+
+# Share of the question's (rarity-weighted) content words that the best passage must hold.
+# Chosen on the gold set: see eval/reports/answers.md (`tthc eval --answers --calibrate`).
+SUPPORT_THRESHOLD = 0.5
+MAX_SUPPORT = 2  # supporting lines after the lead
+RETRIEVE_K = 8
+_BULLET = re.compile(r"^\s*(?:[-+•*–]|[a-zđ]\)|\d{1,2}(?:\.\d{1,2})*\.)\s*")
+_SENTENCE = re.compile(r"(?<=[.;!?])\s+(?=[A-ZÀ-ỸĐ])")
+_VALUE = re.compile(
+    r"\d+(?:[.,]\d+)?\s?%|\d{1,2}/\d{1,2}/\d{4}|(?:Quý|quý)\s+[IV]+(?:\s*[-–]\s*[IV]+)?(?:/\d{4})?|"
+    r"(?:Tháng|tháng)\s+\d{1,2}(?:/\d{4})?|\b\d{4}\b|\b\d{2,}\b"
+)
+_INTENT_VALUE = {
+    "how_much": re.compile(r"\d+(?:[.,]\d+)?\s?%|\b\d+\b"),
+    "when": re.compile(r"\d{1,2}/\d{1,2}/\d{4}|[Qq]uý\s+[IV]+|[Tt]háng\s+\d|[Nn]ăm\s+\d{4}|thường xuyên|hằng (năm|tháng|quý)|định kỳ", re.IGNORECASE),
+    "who": re.compile(r"Phòng|Văn phòng|Trung tâm|Công an|Ủy ban|UBND|Điểm PVHCC|Ban |Mặt trận|Chủ tịch|công chức"),
+}
+# Words every question about these plans shares, and the words that only shape a question;
+# neither says which passage answers. Compared folded, so both spellings are covered.
+_GENERIC = frozenset(
+    ["xa", "ke", "hoach", "cchc", "cai", "cach", "hanh", "chinh", "nam", "nha", "nuoc", "uy", "ban", "nhan", "dan", "ubnd", "ai", "khi", "nao", "bao", "nhieu", "gio", "may", "phan", "tram", "ty", "le", "xong", "thang", "han", "lam", "gi", "de", "the", "sao", "co", "khong", "phai", "duoc", "cho", "toi", "hoi", "o", "dau", "nhung", "gom", "cua", "va", "tu", "den", "ra", "lay", "can", "biet", "muon", "xin", "a", "nhe", "vay", "chua"]
+)
+
+
+@dataclass
+class Answer:
+    answer: str
+    citations: list[dict] = field(default_factory=list)
+    abstained: bool = False
+    mode: str = "extractive"
+    session_id: str = ""
+    reason: str | None = None  # why the answer declined, when it did
+    support: float | None = None
+
+    def to_json(self) -> dict:
+        return {"answer": self.answer, "citations": self.citations, "abstained": self.abstained,
+                "mode": self.mode, "session_id": self.session_id, "reason": self.reason}
+
+
+class Answerer:
+    """Holds what answering needs from one loaded index: the searcher and word rarities."""
+
+    def __init__(self, searcher: Searcher):
+        self.searcher = searcher
+        folded = searcher._bm25["bm25_folded"]
+        self._phrases = {t for t in folded.vocabulary if "_" in t}
+        n = max(1, len(searcher.chunks))
+        self._idf = {t: math.log(1 + n / c) for view in ("bm25_folded", "bm25_syllables")
+                     for t, c in searcher._bm25[view].document_frequency().items()}
+        self._idf_unknown = math.log(1 + n)
+        docs = searcher.generation.documents
+        self._commune_names = sorted({d["commune"] for d in docs if d.get("commune")})
+        self._coverage = {fold(d["commune"] or ""): _years_covered(d) for d in docs}
+
+    # -- public -----------------------------------------------------------------------------
+
+    def answer(self, text: str, k: int = 5, filters: Filters | None = None, session_id: str | None = None) -> Answer:
+        session = session_id or uuid.uuid4().hex
+        q = understand(text, self.searcher.known_communes, self._phrases)
+        declined = self._decline(q, filters)
+        if declined:
+            declined.session_id = session
+            return declined
+        hits = self.searcher.search(q.text, k=max(k, RETRIEVE_K), filters=filters)
+        if not hits:
+            return self._abstain("unsupported", session)
+        support = self.support(q, hits[0])
+        if support < SUPPORT_THRESHOLD:
+            result = self._abstain("unsupported", session)
+            result.support = support
+            return result
+        result = self._compose(q, hits, filters, k)
+        result.session_id, result.support = session, support
+        return result
+
+    def support(self, q: Question, hit: Hit) -> float:
+        """How much of the question the passage carries: the rarity-weighted share of the
+        question's content words found in it, averaged with the share of their adjacent
+        pairs. Words are compared with their diacritics when the question has them
+        (folded, `thuốc` meets `thuộc` and `đau` meets `đầu`)."""
+        words = self._content_words(q.text)
+        if not words:
+            return 0.0
+        view = _view(q.text)
+        present = set(view(hit.chunk.index_text()))
+        present |= {f"{a} {b}" for a, b in itertools.pairwise(view(hit.chunk.index_text()))}
+        total = sum(self._weight(w) for w in words)
+        unigrams = sum(self._weight(w) for w in words if w in present) / total
+        pairs = [f"{a} {b}" for a, b in itertools.pairwise(words)]
+        if not pairs:
+            return unigrams
+        return 0.5 * unigrams + 0.5 * sum(1 for p in pairs if p in present) / len(pairs)
+
+    # -- declining ----------------------------------------------------------------------------
+
+    def _decline(self, q: Question, filters: Filters | None) -> Answer | None:
+        if q.refusal:
+            return self._abstain(q.refusal, "")
+        if q.unknown_place and not (filters and filters.commune):
+            known = ", ".join(self._commune_names)
+            return Answer(render("abstain_unknown_commune", commune=q.unknown_place, known=known, office=office()),
+                          abstained=True, reason="unknown_commune")
+        if q.years:
+            scope = [fold(filters.commune)] if filters and filters.commune else list(q.communes) or list(self._coverage)
+            covered = set().union(*(self._coverage.get(c, set()) for c in scope)) if scope else set()
+            if covered and not any(y in covered for y in q.years):
+                return Answer(render("abstain_unknown_year", year=", ".join(map(str, q.years)),
+                                     covered=_span(covered), office=office()),
+                              abstained=True, reason="unknown_year")
+        return None
+
+    def _abstain(self, reason: str, session: str) -> Answer:
+        return Answer(render(f"abstain_{reason}", office=office()), abstained=True, session_id=session, reason=reason)
+
+    # -- composing ----------------------------------------------------------------------------
+
+    def _content_words(self, text: str) -> list[str]:
+        """The question's words that say what it is about, in order, in the view that fits it."""
+        plain = [t for t in _view(text)(text) if "_" not in t]
+        return [t for t in dict.fromkeys(plain) if fold(t) not in _GENERIC and not t.isdigit()]
+
+    def _weight(self, token: str) -> float:
+        return self._idf.get(token, self._idf_unknown)
+
+    def _score_unit(self, q: Question, words: list[str], unit: str) -> float:
+        present = set(_view(q.text)(unit))
+        total = sum(self._weight(w) for w in words) or 1.0
+        score = sum(self._weight(w) for w in words if w in present) / total
+        bonus = sum(0.15 for intent in q.intents if intent in _INTENT_VALUE and _INTENT_VALUE[intent].search(unit))
+        return score + min(bonus, 0.3)
+
+    def _compose(self, q: Question, hits: list[Hit], filters: Filters | None, k: int) -> Answer:
+        words = self._content_words(q.text)
+        several = self._several_communes(q, hits, filters)
+        if several:
+            return self._compose_several(q, words, several)
+        candidates = []  # (score, hit rank, unit text)
+        for rank, hit in enumerate(hits[:3]):
+            if hit.score < 0.5 * hits[0].score:
+                break
+            for unit in _units(hit):
+                candidates.append((self._score_unit(q, words, unit) * (1 - 0.08 * rank), rank, unit))
+        candidates.sort(key=lambda c: -c[0])
+        lead_score, lead_rank, lead_unit = candidates[0]
+        cites = _Citations(hits)
+        lines = [_line(lead_unit, hits[lead_rank], cites, q)]
+        if "list" in q.intents and not hits[lead_rank].chunk.columns:
+            lines = [_line(u, hits[lead_rank], cites, q, bullet=True) for u in _units(hits[lead_rank])][:8]
+        else:
+            for score, rank, unit in candidates[1:]:
+                if len(lines) > MAX_SUPPORT or score < 0.6 * lead_score:
+                    break
+                lines.append(_line(unit, hits[rank], cites, q, bullet=True))
+        commune = hits[lead_rank].chunk.commune
+        head = render("answer_source", commune=commune) if commune else ""
+        text = "\n".join([f"{head} {lines[0]}".strip(), *lines[1:]])
+        return Answer(text, citations=cites.used())
+
+    def _several_communes(self, q: Question, hits: list[Hit], filters: Filters | None) -> dict[str, Hit]:
+        """Best hit per commune when the question names none and several plans answer alike."""
+        if q.communes or (filters and filters.commune):
+            return {}
+        best: dict[str, Hit] = {}
+        for hit in hits:
+            commune = hit.chunk.commune or ""
+            if commune not in best and hit.score >= 0.85 * hits[0].score:
+                best[commune] = hit
+        return best if len(best) >= 2 else {}
+
+    def _compose_several(self, q: Question, words: list[str], best: dict[str, Hit]) -> Answer:
+        hits = list(best.values())
+        cites = _Citations(hits)
+        lines = [render("several_sources", communes=", ".join(best))]
+        for commune, hit in best.items():
+            unit = max(_units(hit), key=lambda u: self._score_unit(q, words, u))
+            lines.append(f"- Xã {commune}: {_line(unit, hit, cites, q)}")
+        return Answer("\n".join(lines), citations=cites.used())
+
+
+class _Citations:
+    """Numbers passages in order of first use and builds the contract's citation objects."""
+
+    def __init__(self, hits: list[Hit]):
+        self._hits = hits
+        self._numbers: dict[str, int] = {}
+        self._order: list[Hit] = []
+
+    def number(self, hit: Hit) -> int:
+        if hit.chunk.id not in self._numbers:
+            self._order.append(hit)
+            self._numbers[hit.chunk.id] = len(self._order)
+        return self._numbers[hit.chunk.id]
+
+    def used(self) -> list[dict]:
+        from service.app import citation
+
+        return [citation(n, hit) for n, hit in enumerate(self._order, start=1)]
+
+
+def _view(question: str):
+    """Syllables with diacritics for a question typed with them; folded ones otherwise."""
+    return segment.syllables if has_diacritics(question) else segment.folded
+
+
+def _units(hit: Hit) -> list[str]:
+    """The quotable pieces of a passage: its table row, or its lines cut into sentences."""
+    if hit.chunk.columns:
+        return [hit.chunk.text]
+    units = []
+    for line in hit.chunk.text.split("\n"):
+        if len(line) <= 300:
+            units.append(line)
+        else:
+            units.extend(_SENTENCE.split(line))
+    return [u for u in units if u.strip()]
+
+
+def _line(unit: str, hit: Hit, cites: _Citations, q: Question, bullet: bool = False) -> str:
+    """One answer line quoting `unit` from `hit`, with its marker."""
+    n = cites.number(hit)
+    if hit.chunk.columns:
+        cells = [c.strip() for c in unit.split(CELL_SEP)]
+        pairs = [(h, c) for h, c in zip(hit.chunk.columns, cells) if c and h.upper() not in ("TT", "STT", "SỐ TT")]
+        body = "; ".join(f"{h}: {c}" for h, c in pairs)
+    else:
+        body = _BULLET.sub("", unit).strip()
+    body = body.rstrip(" ;,")
+    return f"{'- ' if bullet else ''}{body} [{n}]"
+
+
+def _years_covered(document: dict) -> set[int]:
+    match = re.search(r"giai đoạn\s+(\d{4})\s*[-–]\s*(\d{4})", document.get("title", ""))
+    if match:
+        return set(range(int(match.group(1)), int(match.group(2)) + 1))
+    return {document["year"]} if document.get("year") else set()
+
+
+def _span(years: set[int]) -> str:
+    ordered = sorted(years)
+    return ", ".join(map(str, ordered)) if len(ordered) <= 3 else f"{ordered[0]}–{ordered[-1]}"
+
+
+def unsupported_values(answer_text: str, citations: list[dict]) -> list[str]:
+    """Values (numbers, percentages, dates) stated in marked lines that their citations lack."""
+    by_n = {c["n"]: fold(c["text"]) for c in citations}
+    missing = []
+    for line in answer_text.split("\n"):
+        markers = [int(m) for m in re.findall(r"\[(\d+)\]", line)]
+        if not markers:
+            continue
+        if any(m not in by_n for m in markers):
+            missing.append(f"[?] {line}")
+            continue
+        body = re.sub(r"\[\d+\]", "", line)
+        for value in _VALUE.findall(body):
+            if not any(fold(value) in by_n[m] for m in markers):
+                missing.append(value)
+    return missing

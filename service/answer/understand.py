@@ -1,0 +1,95 @@
+"""Question understanding: what is asked (intent), about where and when, and whether the
+request is one the product must refuse (personal data, attempts to steer the assistant).
+
+Everything is matched on the folded question, so `ai chu tri` works like `ai chủ trì`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.textnorm import fold, normalize
+
+INTENTS = ("who", "when", "how_much", "yes_no", "list", "what")
+
+_INTENT_PATTERNS = {
+    "who": r"\bai\b|co quan nao|don vi nao|phong nao|bo phan nao|chu tri|giao cho ai|do ai|ai lo|ai phu trach|theo doi.*nao",
+    "when": r"khi nao|bao gio|thoi han|\bhan\b|thoi gian|ngay nao|thang (may|nao)|quy (may|nao)|nam nao|truoc ngay|dinh ky|bao lau",
+    "how_much": r"bao nhieu|\bmay\b|ty le|phan tram|so luong|toi thieu|it nhat|muc nao",
+    "list": r"gom (nhung )?gi|nhung gi|nhung (nhiem vu|viec|noi dung|muc tieu)|lam gi|cac (nhiem vu|muc tieu)|nhiem vu gi|viec gi|noi dung gi",
+    "yes_no": r"\bco\b.*\b(khong|chua)\s*\??$|\b(phai|duoc|dung) khong\b|\bkhong\s*\??$",
+}
+_INJECTION = re.compile(
+    r"bo qua|ignore|disregard|quen (het|di|moi|cac)|system prompt|\bprompt\b|api.?key|mat khau|password|"
+    r"cau hinh|configuration|jailbreak|dong vai|gia vo|tu bay gio|ban la mot|you are now|"
+    r"tiet lo|reveal|chi thi (truoc|he thong)|huong dan (truoc|he thong)|previous instructions|"
+    r"developer mode|che do nha phat trien"
+)
+_PERSONAL_DATA = re.compile(
+    r"so dien thoai|\bsdt\b|\bdien thoai\b|cccd|cmnd|can cuoc|chung minh nhan dan|dia chi|nha rieng|\bnha\b.* o dau|"
+    r"\bemail\b|thu dien tu|ngay sinh|sinh nam nao|que quan|(muc|tien|bang) luong|(?<!chat )luong (thang|bao nhieu|cua)|thu nhap|"
+    r"suc khoe|benh an|tai khoan ngan hang|danh sach (ho ten|nguoi)"
+)
+# A named or titled person: checked on the text as typed (capitals), since folded `chu`,
+# `co`, `ba` are also ordinary words (`chủ trì`, `có`, `ba`).
+_PERSON = re.compile(
+    r"\b(?:ông|bà|anh|chị|cô|chú|bác|ong|ba|anh|chi)\s+[A-ZĐ]|[Cc]hủ tịch|[Cc]hu tich|cán bộ|can bo|công chức|"
+    r"cong chuc|người dân|nguoi dan|[A-ZĐ][a-zà-ỹ]+\s+[A-ZĐ][a-zà-ỹ]+\s+[A-ZĐ][a-zà-ỹ]+"
+)
+_YEAR = re.compile(r"(?:nam|giai doan|den|tu)\s+((?:19|20)\d\d)\b")
+_PLACE = re.compile(r"\b(xa|phuong|thi tran)\s+([a-z]+(?:\s+[a-z]+)?)")
+_PLACE_CAPS = re.compile(r"\b(?:xã|phường|thị trấn|xa|phuong)\s+([A-ZĐ][\wÀ-ỹ]*(?:\s+[A-ZĐ][\wÀ-ỹ]*){0,2})")
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    folded: str
+    intents: tuple[str, ...]
+    communes: tuple[str, ...] = ()  # folded names of corpus communes the question names
+    unknown_place: str | None = None  # a commune/ward named that the corpus does not have
+    years: tuple[int, ...] = ()
+    refusal: str | None = None  # "injection" | "personal_data"
+
+    @property
+    def intent(self) -> str:
+        return self.intents[0]
+
+
+def understand(text: str, known_communes: list[str], phrase_vocab: set[str]) -> Question:
+    """Read a question. `known_communes` are folded corpus communes; `phrase_vocab` holds the
+    folded bigrams of the corpus, used to tell `xã hội` (a word) from `xã Hòa An` (a place)."""
+    text = normalize(text).strip()
+    folded = " ".join(re.findall(r"\w+|[%?]", fold(text)))
+    intents = tuple(name for name, pattern in _INTENT_PATTERNS.items() if re.search(pattern, folded)) or ("what",)
+    padded = f" {folded} "
+    communes = tuple(c for c in known_communes if f" {c} " in padded)
+    years = tuple(sorted({int(y) for y in _YEAR.findall(folded)}))
+    refusal = None
+    if _INJECTION.search(folded):
+        refusal = "injection"
+    elif _PERSONAL_DATA.search(folded) and _PERSON.search(text):
+        refusal = "personal_data"
+    return Question(text, folded, intents, communes, _unknown_place(text, folded, communes, known_communes, phrase_vocab),
+                    years, refusal)
+
+
+# Words that follow `xã` in ordinary sentences (`xã có`, `xã phải`), never a place name.
+_NOT_NAMES = frozenset(["co", "phai", "da", "se", "nao", "minh", "toi", "nay", "do", "can", "duoc", "la", "thi", "cua", "trong", "nam", "ban", "giao", "tren", "voi", "va", "hoi", "dang", "chua", "khong", "nhu"])
+
+
+def _unknown_place(text: str, folded: str, communes: tuple, known: list[str], phrase_vocab: set[str]) -> str | None:
+    if communes:
+        return None
+    for match in _PLACE_CAPS.finditer(text):
+        name = fold(match.group(1))
+        if not any(name.startswith(k) or k.startswith(name) for k in known):
+            return match.group(0)
+    for match in _PLACE.finditer(folded):
+        kind, name = match.group(1), match.group(2)
+        words = name.split()
+        if len(words) < 2 or words[0] in _NOT_NAMES or f"{kind}_{words[0]}" in phrase_vocab:
+            continue  # `xã hội`, `xã có`: ordinary words the plans use after `xã`
+        return f"{kind} {name}"
+    return None
