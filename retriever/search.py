@@ -50,6 +50,15 @@ class Hit:
     chunk: Chunk
     score: float  # 0..1; for hybrid, the fused score over its maximum possible value
 
+    def citation(self, n: int) -> dict:
+        """The contract's citation object for this passage, numbered `n`."""
+        c = self.chunk
+        return {
+            "n": n, "doc_id": c.doc_id, "title": c.title, "source": c.source, "kind": c.kind,
+            "section": c.section, "page": c.page, "text": c.text, "score": round(self.score, 4),
+            "commune": c.commune, "year": c.year,
+        }
+
 
 class Searcher:
     """Everything needed to answer `search(query)` over one loaded generation."""
@@ -72,6 +81,10 @@ class Searcher:
         self.known_communes = sorted({c for c in self._communes if c}, key=len, reverse=True)
         self._kinds = np.array([c.kind for c in self.chunks])
         self._years = np.array([c.year or 0 for c in self.chunks])
+
+    def lexical(self, view: str) -> BM25:
+        """The BM25 index of one view (`bm25_words`, `bm25_syllables`, `bm25_folded`)."""
+        return self._bm25[view]
 
     def named_communes(self, query: str) -> list[str]:
         """Communes of the corpus that the question names, folded (`dan hoa`)."""

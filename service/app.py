@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ingest.textnorm import normalize
-from retriever.search import Filters, Hit
+from retriever.search import Filters
 from retriever.store import IndexMissing
 from service.engine import Engine, build_engine
 from service.settings import Settings, get_settings
@@ -69,16 +69,6 @@ class AskIn(BaseModel):
     @classmethod
     def _check(cls, value: str) -> str:
         return _clean_question(value)
-
-
-def citation(n: int, hit: Hit) -> dict:
-    """A hit as the contract's citation object."""
-    c = hit.chunk
-    return {
-        "n": n, "doc_id": c.doc_id, "title": c.title, "source": c.source, "kind": c.kind,
-        "section": c.section, "page": c.page, "text": c.text, "score": round(hit.score, 4),
-        "commune": c.commune, "year": c.year,
-    }
 
 
 def error(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
@@ -170,7 +160,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     def search(body: SearchIn) -> dict:
         filters = Filters(**body.filters.model_dump()) if body.filters else None
         hits = current().search(body.query, k=body.k, filters=filters)
-        return {"results": [citation(n, hit) for n, hit in enumerate(hits, start=1)]}
+        return {"results": [hit.citation(n) for n, hit in enumerate(hits, start=1)]}
 
     @app.post("/api/ask")
     def ask(body: AskIn) -> dict:

@@ -72,10 +72,8 @@ def _filters(args: argparse.Namespace) -> Filters | None:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from service.app import citation
-
     hits = _engine().search(args.query, k=args.k, filters=_filters(args), mode=args.mode)
-    results = [citation(n, h) for n, h in enumerate(hits, start=1)]
+    results = [h.citation(n) for n, h in enumerate(hits, start=1)]
     if args.json:
         print(json.dumps({"results": results}, ensure_ascii=False, indent=2))
         return 0

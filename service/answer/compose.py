@@ -70,11 +70,11 @@ class Answerer:
 
     def __init__(self, searcher: Searcher):
         self.searcher = searcher
-        folded = searcher._bm25["bm25_folded"]
+        folded = searcher.lexical("bm25_folded")
         self._phrases = {t for t in folded.vocabulary if "_" in t}
         n = max(1, len(searcher.chunks))
         self._idf = {t: math.log(1 + n / c) for view in ("bm25_folded", "bm25_syllables")
-                     for t, c in searcher._bm25[view].document_frequency().items()}
+                     for t, c in searcher.lexical(view).document_frequency().items()}
         self._idf_unknown = math.log(1 + n)
         docs = searcher.generation.documents
         self._commune_names = sorted({d["commune"] for d in docs if d.get("commune")})
@@ -220,9 +220,7 @@ class _Citations:
         return self._numbers[hit.chunk.id]
 
     def used(self) -> list[dict]:
-        from service.app import citation
-
-        return [citation(n, hit) for n, hit in enumerate(self._order, start=1)]
+        return [hit.citation(n) for n, hit in enumerate(self._order, start=1)]
 
 
 def _view(question: str):
