@@ -15,7 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from fastapi.testclient import TestClient
+
 from eval.retrieval import load_gold
+from service.app import create_app
 from service.engine import build_engine
 from service.settings import Settings
 
@@ -49,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        engine = build_engine(Settings(data_dir=Path(tmp)))
+        settings = Settings(data_dir=Path(tmp))
+        engine = build_engine(settings)
         model_load = time.perf_counter() - started
         report = engine.ingest([Path(args.corpus)])
         generation = engine.store.generations / report.generation
@@ -59,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         engine.ask("khởi động")  # first-call costs (segmenter load) out of the figures
         search_ms = _timed(lambda q: engine.search(q, k=10), [g["question"] for g in gold], args.repeat)
         ask_ms = _timed(engine.ask, questions, args.repeat)
+        with TestClient(create_app(settings, engine)) as client:  # the whole HTTP stack, in-process
+            http_ms = _timed(lambda q: client.post("/api/ask", json={"question": q}), questions, args.repeat)
         print(f"model load            {model_load:8.2f} s")
         print(f"ingest (cold)         {report.seconds:8.2f} s  "
               f"({len(report.added)} files, {report.chunks} chunks)")
@@ -66,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"index size on disk    {_size(generation) / 1024:8.1f} KiB  ({generation.name})")
         print(f"search latency        {_percentiles(search_ms)} over {len(search_ms)} queries (hybrid, k=10)")
         print(f"ask latency           {_percentiles(ask_ms)} over {len(ask_ms)} questions (extractive)")
+        print(f"POST /api/ask         {_percentiles(http_ms)} over {len(http_ms)} requests (ASGI in-process)")
     return 0
 
 
