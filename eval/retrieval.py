@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.clean import _inline
+from ingest.clean import strip_inline_markup
 from ingest.textnorm import fold, has_diacritics, normalize
 from retriever.fuse import fuse
 from retriever.search import MODES
@@ -27,7 +27,7 @@ DEPTH = 10
 
 def canon(text: str) -> str:
     """Text as compared for evidence: normalised, markup-free, cells and spaces folded."""
-    text = _inline(normalize(text).replace(" | ", " ").replace("\t", " "))
+    text = strip_inline_markup(normalize(text).replace(" | ", " ").replace("\t", " "))
     return re.sub(r"\s+", " ", text).strip().lower()
 
 

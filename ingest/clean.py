@@ -39,6 +39,9 @@ _TERMINAL = tuple(".;:!?…\"”)")
 _WRAP_WIDTH = 50  # a line at least this long without closing punctuation was wrapped by width
 
 
+_Raw = tuple[str, bool, int, bool]  # text, is_row, page, follows a blank line
+
+
 def clean(pages: list[str]) -> list[Line]:
     """Turn raw pages into cleaned lines; `Line.page` is 1-based when there are several pages."""
     paged = len(pages) > 1
@@ -64,7 +67,7 @@ def _clean_line(line: str) -> tuple[str, bool] | None:
         return None
     if "\t" in line or line.lstrip().startswith("|"):
         cells = line.strip().strip("|").split("|") if "\t" not in line else line.split("\t")
-        cells = [_inline(cell) for cell in cells]
+        cells = [strip_inline_markup(cell) for cell in cells]
         while cells and not cells[-1]:
             cells.pop()
         if not any(cells):
@@ -72,21 +75,19 @@ def _clean_line(line: str) -> tuple[str, bool] | None:
         if sum(1 for c in cells if c) == 1 and cells[0]:
             return cells[0], False  # a "table" of one cell is just a line
         return CELL_SEP.join(cells), True
-    text = _inline(_MD_HEADING.sub("", line))
+    text = strip_inline_markup(_MD_HEADING.sub("", line))
     if not text or _PAGE_NUMBER.match(text):
         return None
     return text, False
 
 
-def _inline(text: str) -> str:
+def strip_inline_markup(text: str) -> str:
+    """Remove markdown emphasis and escapes; collapse white space."""
     text = _MD_EMPHASIS.sub(r"\2", text)
     text = _MD_ITALIC.sub(r"\1", text)
     text = _MD_ESCAPE.sub(r"\1", text)
     text = text.replace("**", "")
     return re.sub(r"\s+", " ", text).strip()
-
-
-_Raw = tuple[str, bool, int, bool]  # text, is_row, page, follows a blank line
 
 
 def _drop_running_headers(lines: list[_Raw]) -> list[_Raw]:

@@ -16,7 +16,6 @@ class BM25:
         import bm25s
 
         self.size = len(corpus_tokens)
-        self._corpus_sets = [set(tokens) for tokens in corpus_tokens]
         self._bm25 = bm25s.BM25()
         if corpus_tokens:
             self._bm25.index(corpus_tokens, show_progress=False)
@@ -25,14 +24,6 @@ class BM25:
     @property
     def vocabulary(self) -> set[str]:
         return set(self._vocab)
-
-    def document_frequency(self) -> dict[str, int]:
-        """How many documents hold each token (for weighting question words by rarity)."""
-        counts: dict[str, int] = {}
-        for tokens in self._corpus_sets:
-            for token in tokens:
-                counts[token] = counts.get(token, 0) + 1
-        return counts
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         known = [t for t in query_tokens if t in self._vocab]

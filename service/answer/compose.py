@@ -18,6 +18,7 @@ import itertools
 import math
 import re
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ingest.clean import CELL_SEP
@@ -74,8 +75,9 @@ class Answerer:
         folded = searcher.lexical("bm25_folded")
         self._phrases = {t for t in folded.vocabulary if "_" in t}
         n = max(1, len(searcher.chunks))
-        self._idf = {t: math.log(1 + n / c) for view in ("bm25_folded", "bm25_syllables")
-                     for t, c in searcher.lexical(view).document_frequency().items()}
+        df = Counter(t for tokens in searcher.generation.tokens
+                     for view in ("folded", "syllables") for t in set(tokens[view]))
+        self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
         self._idf_unknown = math.log(1 + n)
         docs = searcher.generation.documents
         self._commune_names = sorted({d["commune"] for d in docs if d.get("commune")})
@@ -98,7 +100,7 @@ class Answerer:
             result = self._abstain("unsupported", session)
             result.support = support
             return result
-        result = self._compose(q, hits, filters, k)
+        result = self._compose(q, hits, filters)
         result.session_id, result.support = session, support
         return result
 
@@ -110,9 +112,8 @@ class Answerer:
         words = self._content_words(q.text)
         if not words:
             return 0.0
-        view = _view(q.text)
-        present = set(view(hit.chunk.index_text()))
-        present |= {f"{a} {b}" for a, b in itertools.pairwise(view(hit.chunk.index_text()))}
+        tokens = _view(q.text)(hit.chunk.index_text())
+        present = set(tokens) | {f"{a} {b}" for a, b in itertools.pairwise(tokens)}
         total = sum(self._weight(w) for w in words)
         unigrams = sum(self._weight(w) for w in words if w in present) / total
         pairs = [f"{a} {b}" for a, b in itertools.pairwise(words)]
@@ -159,7 +160,7 @@ class Answerer:
         # Among lines that carry the question equally, the shorter one answers more directly.
         return score + min(bonus, 0.3) - LENGTH_PENALTY * min(1.0, len(unit) / 400)
 
-    def _compose(self, q: Question, hits: list[Hit], filters: Filters | None, k: int) -> Answer:
+    def _compose(self, q: Question, hits: list[Hit], filters: Filters | None) -> Answer:
         words = self._content_words(q.text)
         several = self._several_communes(q, hits, filters)
         if several:
@@ -172,7 +173,7 @@ class Answerer:
                 candidates.append((self._score_unit(q, words, unit) * (1 - 0.08 * rank), rank, unit))
         candidates.sort(key=lambda c: -c[0])
         lead_score, lead_rank, lead_unit = candidates[0]
-        cites = _Citations(hits)
+        cites = _Citations()
         lines = [_line(lead_unit, hits[lead_rank], cites, q)]
         if "list" in q.intents and not hits[lead_rank].chunk.columns:
             lines = [_line(u, hits[lead_rank], cites, q, bullet=True) for u in _units(hits[lead_rank])][:8]
@@ -198,8 +199,7 @@ class Answerer:
         return best if len(best) >= 2 else {}
 
     def _compose_several(self, q: Question, words: list[str], best: dict[str, Hit]) -> Answer:
-        hits = list(best.values())
-        cites = _Citations(hits)
+        cites = _Citations()
         lines = [render("several_sources", communes=", ".join(best))]
         for commune, hit in best.items():
             unit = max(_units(hit), key=lambda u: self._score_unit(q, words, u))
@@ -210,8 +210,7 @@ class Answerer:
 class _Citations:
     """Numbers passages in order of first use and builds the contract's citation objects."""
 
-    def __init__(self, hits: list[Hit]):
-        self._hits = hits
+    def __init__(self):
         self._numbers: dict[str, int] = {}
         self._order: list[Hit] = []
 
