@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 
 from ingest.clean import clean
 from ingest.errors import IngestError
 from ingest.load import load
+from ingest.portal import parse_record, read_list
+from ingest.procedure import Procedure, to_document
 from ingest.records import Document
 from ingest.structure import describe
 from ingest.textnorm import fold
@@ -39,3 +42,32 @@ def read_document(path: Path, kind: str = "plan", data_hash: str = "") -> Docume
         number=meta.number,
         content_hash=data_hash,
     )
+
+
+def read_documents(path: Path, kind: str = "plan", data_hash: str = "") -> list[Document]:
+    """Every document a file holds: a plan file is one; a procedure JSON (the catalogue's
+    shape or the portal's) is one; a ministry's XLSX list is one per procedure it lists."""
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return [to_document(read_procedure(path), path.name, data_hash)]
+    if suffix == ".xlsx":
+        return [to_document(p, path.name, data_hash) for p in read_list(path)]
+    return [read_document(path, kind=kind, data_hash=data_hash)]
+
+
+def read_procedure(path: Path) -> Procedure:
+    """A procedure JSON file: the portal's record (`ma_thu_tuc`, …) or the catalogue's (`code`, …)."""
+    try:
+        raw = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise IngestError("tệp JSON không phải UTF-8") from exc
+    except json.JSONDecodeError as exc:
+        raise IngestError(f"tệp JSON hỏng (dòng {exc.lineno}, cột {exc.colno})") from exc
+    if isinstance(raw, dict) and "ma_thu_tuc" in raw:
+        return parse_record(raw, ministry=path.parent.name)
+    if isinstance(raw, dict) and "code" in raw:
+        try:
+            return Procedure.from_json(raw, origin="catalogue")
+        except (TypeError, ValueError) as exc:
+            raise IngestError(f"bản ghi thủ tục sai mẫu: {exc}") from exc
+    raise IngestError("tệp JSON không phải bản ghi thủ tục (cần 'ma_thu_tuc' của Cổng DVCQG hoặc 'code' của danh mục)")

@@ -13,6 +13,7 @@ from pathlib import Path
 from ingest.errors import IngestError
 
 SUPPORTED = (".txt", ".md", ".pdf", ".docx")
+PROCEDURE_FILES = (".json", ".xlsx")  # procedure records: ingest.document.read_documents
 
 # Characters that Vietnamese text in Unicode almost never uses but that text typed in the
 # legacy TCVN3 (ABC) or VNI fonts shows when read as Unicode ("Céng hoµ x· héi").

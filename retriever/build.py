@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from ingest.chunk import chunk
-from ingest.document import read_document
+from ingest.document import read_documents
 from ingest.errors import IngestError
-from ingest.load import SUPPORTED
+from ingest.load import PROCEDURE_FILES, SUPPORTED
+from ingest.procedure import procedure_chunks
 from retriever import segment
 from retriever.dense import DenseIndex, Embedder
 from retriever.store import FORMAT_VERSION, IndexMissing, Store
@@ -61,7 +62,7 @@ def find_files(paths: list[Path]) -> tuple[list[Path], dict[str, str]]:
     failed: dict[str, str] = {}
     for path in paths:
         if path.is_dir():
-            files += [p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUPPORTED
+            files += [p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUPPORTED + PROCEDURE_FILES
                       and not any(part.startswith(".") for part in p.relative_to(path).parts)]
         elif path.is_file():
             files.append(path)
@@ -103,20 +104,29 @@ def _update(paths: list[Path], store: Store, embedder: Embedder, progress: Progr
     documents: list[dict] = []
     chunks, tokens, vectors = [], [], []
 
+    old_documents: dict[str, list[dict]] = {}
+    old_rows: dict[str, list[int]] = {}
+    if previous is not None:
+        for d in previous.documents:
+            old_documents.setdefault(d["doc_id"], []).append(d)
+        for i, c in enumerate(previous.chunks):
+            old_rows.setdefault(c.doc_id, []).append(i)
+
     def keep(key: str) -> None:
         """Carry a source over from the previous generation as it is."""
         entry = old_sources[key]
         sources[key] = entry
-        documents.extend(d for d in previous.documents if d["doc_id"] == entry["doc_id"])
-        rows = [i for i, c in enumerate(previous.chunks) if c.doc_id == entry["doc_id"]]
-        chunks.extend(previous.chunks[i] for i in rows)
-        tokens.extend(previous.tokens[i] for i in rows)
-        if rows:
-            vectors.append(previous_vectors[rows])
+        for doc_id in entry["doc_ids"]:
+            documents.extend(old_documents.get(doc_id, []))
+            rows = old_rows.get(doc_id, [])
+            chunks.extend(previous.chunks[i] for i in rows)
+            tokens.extend(previous.tokens[i] for i in rows)
+            if rows:
+                vectors.append(previous_vectors[rows])
 
     previous_vectors = previous.dense.vectors() if previous is not None and reusable else None
     seen: set[str] = set()
-    used_ids = {entry["doc_id"]: key for key, entry in old_sources.items()}
+    used_ids = {doc_id: key for key, entry in old_sources.items() for doc_id in entry["doc_ids"]}
     for number, path in enumerate(files, start=1):
         key = str(path.resolve())
         seen.add(key)
@@ -132,7 +142,7 @@ def _update(paths: list[Path], store: Store, embedder: Embedder, progress: Progr
             progress(f"[{number}/{len(files)}] đang xử lý {name}")
         failure = None
         try:
-            doc = read_document(path, kind=_kind_of(path), data_hash=digest)
+            docs = read_documents(path, kind=_kind_of(path), data_hash=digest)
         except IngestError as exc:
             failure = str(exc)
         except Exception as exc:  # noqa: BLE001 - a file that trips a bug must not cost the other files
@@ -142,17 +152,25 @@ def _update(paths: list[Path], store: Store, embedder: Embedder, progress: Progr
             if old:  # a file that became unreadable is dropped, and said so
                 report.removed.append(name)
             continue
-        doc_id = _unique_id(doc.doc_id, key, used_ids)
-        if doc_id != doc.doc_id:
-            doc = type(doc)(**{**doc.__dict__, "doc_id": doc_id})
-        doc_chunks = chunk(doc)
-        texts = [c.index_text() for c in doc_chunks]
+        doc_ids, file_chunks = [], []
+        for doc in docs:
+            doc_id = _unique_id(doc.doc_id, key, used_ids)
+            if doc_id != doc.doc_id:
+                doc = type(doc)(**{**doc.__dict__, "doc_id": doc_id})
+            doc_chunks = procedure_chunks(doc) if doc.kind == "procedure" else chunk(doc)
+            file_chunks += doc_chunks
+            doc_ids.append(doc_id)
+            documents.append({**doc.meta(), "text": doc.text, "chunks": len(doc_chunks), "path": key})
+        texts = [c.index_text() for c in file_chunks]
         tokens.extend(_tokens(t) for t in texts)
-        if doc_chunks:
-            vectors.append(embedder.embed(texts))
-        chunks.extend(doc_chunks)
-        documents.append({**doc.meta(), "text": doc.text, "chunks": len(doc_chunks), "path": key})
-        sources[key] = {"sha256": digest, "doc_id": doc_id, "source": name, "chunks": len(doc_chunks)}
+        if file_chunks:
+            dense = [c.dense_text() for c in file_chunks]
+            unique = list(dict.fromkeys(dense))
+            matrix = embedder.embed(unique)
+            row = {text: i for i, text in enumerate(unique)}
+            vectors.append(matrix[[row[t] for t in dense]])
+        chunks.extend(file_chunks)
+        sources[key] = {"sha256": digest, "doc_ids": doc_ids, "source": name, "chunks": len(file_chunks)}
         (report.updated if old else report.added).append(name)
 
     for key, entry in old_sources.items():

@@ -28,7 +28,7 @@ from pathlib import Path
 from ingest.records import Chunk
 from retriever.dense import DenseIndex
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: a source lists its doc_ids (an XLSX list holds many procedures)
 KEEP_GENERATIONS = 3
 _FILES = ("manifest.json", "documents.jsonl", "chunks.jsonl", "dense.faiss")
 

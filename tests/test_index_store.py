@@ -8,7 +8,7 @@ import pytest
 from retriever.build import update
 from retriever.dense import DenseIndex
 from retriever.search import Searcher
-from retriever.store import IndexMissing, Store
+from retriever.store import FORMAT_VERSION, IndexMissing, Store
 
 
 def _ingest(folder, store, embedder):
@@ -100,7 +100,7 @@ def test_manifest_records_model_segmenter_and_hashes(tiny_corpus, tmp_path, hash
     folder = store.generations / store.current_name()
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["model"] == hash_embedder.name and manifest["dim"] == hash_embedder.dim
-    assert manifest["segmenter"].startswith("underthesea") and manifest["format_version"] == 1
+    assert manifest["segmenter"].startswith("underthesea") and manifest["format_version"] == FORMAT_VERSION
     assert all(len(s["sha256"]) == 64 for s in manifest["sources"].values())
     checksums = json.loads((folder / "checksums.json").read_text())
     assert set(checksums) == {"manifest.json", "documents.jsonl", "chunks.jsonl", "dense.faiss"}
