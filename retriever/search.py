@@ -22,6 +22,7 @@ from retriever import segment
 from retriever.dense import Embedder
 from retriever.fuse import fuse
 from retriever.lexical import BM25
+from retriever.lexicon import Lexicon
 from retriever.store import Generation
 
 MODES = ("bm25_syllables", "bm25_words", "bm25_folded", "dense", "hybrid")
@@ -65,8 +66,9 @@ class Searcher:
 
     def __init__(self, generation: Generation, embedder: Embedder,
                  weights_diacritic: dict[str, float] | None = None,
-                 weights_folded: dict[str, float] | None = None):
+                 weights_folded: dict[str, float] | None = None, lexicon: Lexicon | None = None):
         self.generation = generation
+        self.lexicon = lexicon or Lexicon({})
         self.chunks = generation.chunks
         self.embedder = embedder
         self.weights_diacritic = weights_diacritic or WEIGHTS_DIACRITIC
@@ -126,6 +128,7 @@ class Searcher:
         mask = self.mask(filters, query)
         if not query.strip() or not mask.any():
             return []
+        query = self.lexicon.expand(query)
         if mode == "hybrid":
             weights = self.weights_for(query)
             combined = fuse({m: self.scores(query, m) for m, w in weights.items() if w > 0}, weights)

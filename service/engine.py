@@ -8,10 +8,13 @@ from pathlib import Path
 
 from retriever.build import Progress, Report, update
 from retriever.dense import Embedder, SentenceEmbedder
+from retriever.lexicon import Lexicon
 from retriever.search import Filters, Hit, Searcher
 from retriever.store import Store
 from service.answer.compose import Answer, Answerer
 from service.settings import Settings
+
+BUNDLED_LEXICON = Path(__file__).resolve().parents[1] / "corpus" / "lexicon.tsv"
 
 
 @dataclass
@@ -19,12 +22,16 @@ class Engine:
     settings: Settings
     embedder: Embedder
     store: Store
+    lexicon: Lexicon | None = None
     searcher: Searcher | None = None
     answerer: Answerer | None = None
 
     def load(self) -> None:
         """Load the current index (raises `IndexMissing` when there is none)."""
-        searcher = Searcher(self.store.load(), self.embedder)
+        if self.lexicon is None:
+            path = self.settings.corpus_dir / "lexicon.tsv"
+            self.lexicon = Lexicon.load(path if path.is_file() else BUNDLED_LEXICON)
+        searcher = Searcher(self.store.load(), self.embedder, lexicon=self.lexicon)
         self.searcher, self.answerer = searcher, Answerer(searcher)
 
     @property
@@ -52,7 +59,8 @@ class Engine:
         if self.searcher is None:
             self.load()
         assert self.searcher is not None
-        return [{k: v for k, v in d.items() if k not in ("text", "path")} for d in self.searcher.generation.documents]
+        return [{k: v for k, v in d.items() if k not in ("text", "path", "procedure")}
+                for d in self.searcher.generation.documents]
 
 
 def build_engine(settings: Settings, embedder: Embedder | None = None) -> Engine:

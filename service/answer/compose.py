@@ -25,6 +25,7 @@ from ingest.clean import CELL_SEP
 from ingest.textnorm import fold, has_diacritics
 from retriever import segment
 from retriever.search import Filters, Hit, Searcher
+from service.answer.procedure import ProcedureAnswerer
 from service.answer.render import office, render
 from service.answer.understand import Question, understand
 
@@ -34,6 +35,11 @@ SUPPORT_THRESHOLD = 0.5
 MAX_SUPPORT = 2  # supporting lines after the lead
 LENGTH_PENALTY = 0.2  # answer accuracy on the gold set: 0.893 at 0.0 and 0.1, 0.902 at 0.2
 RETRIEVE_K = 8
+# The same measure for procedure questions, taken with the lexicon's wording added (a
+# citizen's `photo công chứng` is the record's `chứng thực bản sao`): eval/reports/procedures.md.
+PROCEDURE_SUPPORT_THRESHOLD = 0.5
+# A question that speaks of the plans is answered from them even when a procedure ranks first.
+_PLAN_WORDS = re.compile(r"\bke hoach\b|\bcchc\b|cai cach hanh chinh|chi tieu|nhiem vu|chu tri|phoi hop|kinh phi|\bquy [1-4iv]+\b|nam 20\d\d")
 _BULLET = re.compile(r"^\s*(?:[-+•*–]|[a-zđ]\)|\d{1,2}(?:\.\d{1,2})*\.)\s*")
 _SENTENCE = re.compile(r"(?<=[.;!?])\s+(?=[A-ZÀ-ỸĐ])")
 _VALUE = re.compile(
@@ -81,7 +87,8 @@ class Answerer:
         self._idf_unknown = math.log(1 + n)
         docs = searcher.generation.documents
         self._commune_names = sorted({d["commune"] for d in docs if d.get("commune")})
-        self._coverage = {fold(d["commune"] or ""): _years_covered(d) for d in docs}
+        self._coverage = {fold(d["commune"] or ""): _years_covered(d) for d in docs if d.get("kind") != "procedure"}
+        self.procedures = ProcedureAnswerer(searcher)
 
     # -- public -----------------------------------------------------------------------------
 
@@ -95,6 +102,8 @@ class Answerer:
         hits = self.searcher.search(q.text, k=max(k, RETRIEVE_K), filters=filters)
         if not hits:
             return self._abstain("unsupported", session)
+        if self._about_procedure(q, hits, filters):
+            return self._answer_procedure(q, hits, session)
         support = self.support(q, hits[0])
         if support < SUPPORT_THRESHOLD:
             result = self._abstain("unsupported", session)
@@ -120,6 +129,37 @@ class Answerer:
         if not pairs:
             return unigrams
         return 0.5 * unigrams + 0.5 * sum(1 for p in pairs if p in present) / len(pairs)
+
+    # -- procedures ---------------------------------------------------------------------------
+
+    def _about_procedure(self, q: Question, hits: list[Hit], filters: Filters | None) -> bool:
+        """A question goes to the procedure records when the best passage is one, and it
+        neither names a commune nor speaks of the plans."""
+        if not self.procedures or hits[0].chunk.kind != "procedure":
+            return False
+        return not (q.communes or filters and filters.commune or _PLAN_WORDS.search(q.folded))
+
+    def _answer_procedure(self, q: Question, hits: list[Hit], session: str) -> Answer:
+        support = max(self.support(q, h) for h in hits[:3] if h.chunk.kind == "procedure")
+        wording = " ".join(self.searcher.lexicon.expansions(q.text))
+        if wording:  # the documents' wording of the citizen's everyday phrases
+            documents = understand(wording, self.searcher.known_communes, self._phrases)
+            support = max(support, *(self.support(documents, h) for h in hits[:3] if h.chunk.kind == "procedure"))
+        if support < PROCEDURE_SUPPORT_THRESHOLD:
+            result = self._abstain("unsupported", session)
+            result.support = support
+            return result
+        cites = _Citations()
+        composed = self.procedures.compose(q, self.searcher.lexicon.expand(q.text), hits, cites.number)
+        if composed is None:
+            return self._abstain("unsupported", session)
+        text, _ = composed
+        citations = cites.used()
+        for c in citations:
+            code = self.procedures.code_of_doc(c["doc_id"])
+            if code:
+                c["procedure_code"] = code
+        return Answer(text, citations=citations, session_id=session, support=support, mode="procedure")
 
     # -- declining ----------------------------------------------------------------------------
 

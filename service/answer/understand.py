@@ -20,6 +20,24 @@ _INTENT_PATTERNS = {
     "list": r"gom (nhung )?gi|nhung gi|nhung (nhiem vu|viec|noi dung|muc tieu)|lam gi|cac (nhiem vu|muc tieu)|nhiem vu gi|viec gi|noi dung gi",
     "yes_no": r"\bco\b.*\b(khong|chua)\s*\??$|\b(phai|duoc|dung) khong\b|\bkhong\s*\??$",
 }
+# What a question about a procedure asks for: the field of the record that answers it
+# (ingest.procedure.FIELDS), in priority order. Matched on the folded question.
+PROCEDURE_FIELDS = {
+    "fee": r"bao nhieu tien|mat tien|ton (bao nhieu|tien|phi)|het bao nhieu|\bphi\b|le phi|chi phi|mien phi|gia bao nhieu|"
+           r"bao nhieu (dong|k|nghin|ngan)\b|tra tien|dong tien|nop tien|may tien|(co|phai) (mat|tra|nop) tien",
+    "time": r"may ngay|bao lau|bao nhieu ngay|mat (bao lau|may)|thoi han (giai quyet|tra|lam)|thoi gian (giai quyet|lam|tra|cho)|"
+            r"may hom|may tuan|lau (khong|qua)|bao gio (co|lay|nhan|xong)|khi nao (co|lay|nhan|xong)|lay ngay|trong ngay|het han",
+    "online": r"online|onl\b|truc tuyen|qua mang|tren mang|dich vu cong|vneid|qua app|ung dung|tai nha|khong (can|phai) den|"
+              r"buu dien|buu chinh|tren dien thoai|qua dien thoai|internet",
+    "dossier": r"giay to|ho so|can (nhung |mang |chuan bi )?(gi|nhung gi)|mang (theo )?(gi|nhung gi)|chuan bi (gi|nhung gi)|"
+               r"can nhung|phai nop (gi|nhung)|to khai|mau don|ban sao|ban chinh|can co gi",
+    "where": r"o dau|noi nao|cho nao|den dau|di dau|tai dau|co quan nao|lam o|nop o|phong nao|ben nao|xa nao|phuong nao",
+    "conditions": r"dieu kien|yeu cau gi|truong hop nao|(co )?duoc (lam|dang ky|cap|phep) (khong|ko)|du tuoi|bao nhieu tuoi",
+    "result": r"(duoc )?nhan (duoc )?(gi|cai gi)|ket qua|duoc cap (gi|giay gi)|cap giay gi|lay (duoc )?gi",
+    "steps": r"cac buoc|trinh tu|quy trinh|(lam|the) (the nao|sao|ra sao|nhu the nao)|cach (lam|dang ky|xin)|huong dan|thu tuc (the nao|ra sao|gi)",
+    "applicants": r"ai (duoc|co the|phai|di|lam|nop|dung ten)|doi tuong|nguoi nao|lam (ho|thay)|uy quyen|nho (nguoi|ai)",
+    "legal_basis": r"can cu|luat nao|van ban nao|quy dinh (nao|o dau|tai dau)|nghi dinh|thong tu|theo luat",
+}
 _INJECTION = re.compile(
     r"bo qua|ignore|disregard|quen (het|di|moi|cac)|system prompt|\bprompt\b|api.?key|mat khau|password|"
     r"cau hinh|configuration|jailbreak|dong vai|gia vo|tu bay gio|ban la mot|you are now|"
@@ -51,6 +69,7 @@ class Question:
     unknown_place: str | None = None  # a commune/ward named that the corpus does not have
     years: tuple[int, ...] = ()
     refusal: str | None = None  # "injection" | "personal_data"
+    fields: tuple[str, ...] = ()  # procedure fields asked for (PROCEDURE_FIELDS), most specific first
 
     @property
     def intent(self) -> str:
@@ -71,8 +90,9 @@ def understand(text: str, known_communes: list[str], phrase_vocab: set[str]) -> 
         refusal = "injection"
     elif _PERSONAL_DATA.search(folded) and _PERSON.search(text):
         refusal = "personal_data"
+    fields = tuple(name for name, pattern in PROCEDURE_FIELDS.items() if re.search(pattern, folded))
     return Question(text, folded, intents, communes, _unknown_place(text, folded, communes, known_communes, phrase_vocab),
-                    years, refusal)
+                    years, refusal, fields)
 
 
 # Words that follow `xã` in ordinary sentences (`xã có`, `xã phải`), never a place name.

@@ -1,0 +1,176 @@
+"""Field-level answers about a procedure: "mấy ngày" is answered from the time lines of the
+best-matching procedure, "giấy tờ gì" from its dossier, each line quoted and cited, then the
+legal basis it rests on and the variants the asker may mean instead.
+
+1. The procedure: retrieval hits grouped by national code; the best code wins, and the
+   team's catalogue record is preferred over the portal's record of the same code.
+2. The field: `Question.fields` (service.answer.understand.PROCEDURE_FIELDS); a question that
+   names none gets the overview and the time and fee lines.
+3. Compose from the record's chunks (verbatim lines, `[n]` markers) through `prompts/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ingest.procedure import FIELDS, field_of
+from ingest.records import Chunk
+from retriever import segment
+from retriever.search import Hit, Searcher
+from service.answer.render import render
+from service.answer.understand import Question
+
+# Question field → record fields whose lines answer it, in order.
+ANSWER_FIELDS = {
+    "fee": ("channels",),
+    "time": ("channels",),
+    "online": ("overview", "channels"),
+    "dossier": ("dossier",),
+    "where": ("where", "overview"),
+    "conditions": ("conditions",),
+    "result": ("result",),
+    "steps": ("steps",),
+    "applicants": ("applicants",),
+    "legal_basis": ("legal_basis",),
+    "general": ("overview", "channels"),
+}
+_OVERVIEW_FOR = {  # the overview lines that answer a field, when the overview is used
+    "online": ("Nộp trực tuyến",),
+    "where": ("Cơ quan thực hiện", "Cơ quan có thẩm quyền"),
+}
+# Chosen on eval/gold/procedures.jsonl (eval/reports/procedures.md).
+VARIANTS_DISCOUNT = 0.8
+NAME_WEIGHT = 0.3
+MAX_LINES = 12  # a dossier list longer than this says how many more items the record has
+MAX_LEGAL = 3
+MAX_VARIANTS = 3
+
+
+@dataclass(frozen=True)
+class Choice:
+    code: str
+    doc_id: str
+    name: str
+    score: float
+
+
+class ProcedureAnswerer:
+    """The procedure records of one loaded index, by code and by field."""
+
+    def __init__(self, searcher: Searcher):
+        self.chunks: dict[str, dict[str, list[Chunk]]] = {}
+        for c in searcher.chunks:
+            if c.kind == "procedure":
+                self.chunks.setdefault(c.doc_id, {}).setdefault(field_of(c) or "", []).append(c)
+        self.records: dict[str, dict] = {}
+        self.preferred: dict[str, str] = {}  # code → doc_id (catalogue over portal over list)
+        rank = {"catalogue": 0, "portal": 1, "list": 2}
+        for d in searcher.generation.documents:
+            record = d.get("procedure")
+            if not record:
+                continue
+            self.records[d["doc_id"]] = record
+            code = record["code"]
+            current = self.preferred.get(code)
+            if current is None or rank.get(record.get("origin"), 3) < rank.get(self.records[current].get("origin"), 3):
+                self.preferred[code] = d["doc_id"]
+
+    def __bool__(self) -> bool:
+        return bool(self.records)
+
+    def code_of(self, chunk: Chunk) -> str | None:
+        return self.code_of_doc(chunk.doc_id)
+
+    def code_of_doc(self, doc_id: str) -> str | None:
+        record = self.records.get(doc_id)
+        return record["code"] if record else None
+
+    def choose(self, hits: list[Hit], query_tokens: set[str] = frozenset()) -> list[Choice]:
+        """Procedures among the hits, best first, one per code. A hit on a record's list of
+        related procedures speaks for those, not for the record, so it counts less; a
+        procedure whose name the question (with its lexicon wording) spells out counts more."""
+        best: dict[str, Choice] = {}
+        for hit in hits:
+            code = self.code_of(hit.chunk)
+            if not code:
+                continue
+            score = hit.score * (VARIANTS_DISCOUNT if field_of(hit.chunk) == "variants" else 1.0)
+            if code not in best or score > best[code].score:
+                doc_id = self.preferred[code]
+                best[code] = Choice(code, doc_id, self.records[doc_id]["name"], score)
+        if query_tokens:
+            best = {code: Choice(c.code, c.doc_id, c.name, c.score + NAME_WEIGHT * _name_coverage(c.name, query_tokens))
+                    for code, c in best.items()}
+        return sorted(best.values(), key=lambda c: -c.score)
+
+    def lines_for(self, choice: Choice, field: str) -> list[tuple[Chunk, str]]:
+        """(chunk, verbatim line) pairs that answer `field` for the chosen procedure."""
+        fields = self.chunks.get(choice.doc_id, {})
+        out: list[tuple[Chunk, str]] = []
+        for key in ANSWER_FIELDS.get(field, ("overview",)):
+            wanted = _OVERVIEW_FOR.get(field) if key == "overview" else None
+            for c in fields.get(key, []):
+                for line in c.text.split("\n"):
+                    if key == "overview" and line.startswith(choice.name):
+                        continue  # the name line: the heading says it already
+                    if wanted and not line.startswith(wanted):
+                        continue
+                    if line.strip():
+                        out.append((c, line))
+            if out and key != "overview" and field in _OVERVIEW_FOR:
+                break  # `where`: the record's own place lines suffice
+        return out
+
+    def field_chunks(self, choice: Choice, key: str) -> list[Chunk]:
+        return self.chunks.get(choice.doc_id, {}).get(key, [])
+
+    def compose(self, q: Question, query: str, hits: list[Hit], number: Callable[[Hit], int]) -> tuple[str, Choice] | None:
+        """The answer text for the best procedure, or None when no procedure is among the hits."""
+        choices = self.choose(hits, set(segment.folded(query)))
+        if not choices:
+            return None
+        choice = choices[0]
+        field = q.fields[0] if q.fields else "general"
+        pairs = self.lines_for(choice, field)
+        if not pairs and field != "general":
+            field, pairs = "general", self.lines_for(choice, "general")
+        label = "Thông tin chính" if field == "general" else _label(field)
+        out = [render("procedure_field", procedure=choice.name, code=choice.code, field=label)]
+        score = {h.chunk.id: h.score for h in hits}
+        for chunk, line in pairs[:MAX_LINES]:
+            out.append(f"- {_strip_bullet(line)} [{number(Hit(chunk, score.get(chunk.id, choice.score)))}]")
+        if len(pairs) > MAX_LINES:
+            out.append(render("procedure_more", count=str(len(pairs) - MAX_LINES)))
+        if field != "legal_basis":
+            laws = [(c, line) for c in self.field_chunks(choice, "legal_basis") for line in c.text.split("\n") if line.strip()]
+            if laws:
+                out.append(render("procedure_legal"))
+                out += [f"- {_strip_bullet(line)} [{number(Hit(c, choice.score))}]" for c, line in laws[:MAX_LEGAL]]
+        variants = [(c, line) for c in self.field_chunks(choice, "variants") for line in c.text.split("\n") if line.strip()]
+        others = [c for c in choices[1:] if c.score >= 0.9 * choice.score][:2]
+        if variants:
+            out.append(render("procedure_variants"))
+            out += [f"- {_strip_bullet(line)} [{number(Hit(c, choice.score))}]" for c, line in variants[:MAX_VARIANTS]]
+        elif others:
+            out.append(render("procedure_others", names="; ".join(f"{c.name} (mã {c.code})" for c in others)))
+        return "\n".join(out), choice
+
+
+def _name_coverage(name: str, tokens: set[str]) -> float:
+    """Share of the procedure name's syllables (folded, without its `Thủ tục` prefix) in the query."""
+    words = [t for t in segment.folded(name) if "_" not in t and t != "thu" and t != "tuc"]
+    return sum(1 for t in words if t in tokens) / len(words) if words else 0.0
+
+
+def _label(field: str) -> str:
+    keys = ANSWER_FIELDS[field]
+    if field in ("fee", "time"):
+        return {"fee": "Phí, lệ phí", "time": "Thời hạn giải quyết"}[field]
+    if field == "online":
+        return "Nộp trực tuyến"
+    return FIELDS[keys[0]]
+
+
+def _strip_bullet(line: str) -> str:
+    return line.removeprefix("- ")
