@@ -12,7 +12,7 @@ import time
 from contextlib import asynccontextmanager
 from typing import Literal
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field, field_validator
@@ -166,6 +166,19 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     def ask(body: AskIn) -> dict:
         filters = Filters(**body.filters.model_dump()) if body.filters else None
         return current().ask(body.question, k=body.k, filters=filters, session_id=body.session_id).to_json()
+
+    @app.get("/api/procedures")
+    def procedures(q: str = Query("", max_length=settings.max_query_chars), field: str = Query("", max_length=200),
+                   level: str = Query("", max_length=100), limit: int = Query(20, ge=1, le=200),
+                   offset: int = Query(0, ge=0)) -> dict:
+        return current().procedures(normalize(q).strip(), field, level, limit, offset)
+
+    @app.get("/api/procedures/{key}")
+    def procedure(key: str):
+        found = current().procedure(key.strip())
+        if found is None:
+            return error(404, "procedure_not_found", f"Không tìm thấy thủ tục có mã {key[:40]!r}.")
+        return found
 
     @app.get("/api/documents")
     def documents() -> dict:

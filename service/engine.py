@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.textnorm import fold
 from retriever.build import Progress, Report, update
 from retriever.dense import Embedder, SentenceEmbedder
 from retriever.lexicon import Lexicon
@@ -55,12 +56,60 @@ class Engine:
         assert self.answerer is not None
         return self.answerer.answer(question, k=k, filters=filters, session_id=session_id)
 
+    def procedures(self, query: str = "", field: str = "", level: str = "", limit: int = 20, offset: int = 0) -> dict:
+        """Procedures, one per code (the catalogue's record before the portal's): ranked by
+        `query` when given, else by code; filtered by field (lĩnh vực) and level (cấp)."""
+        if self.answerer is None:
+            self.load()
+        assert self.answerer is not None
+        book = self.answerer.procedures
+        if query.strip():
+            hits = self.search(query, k=50, filters=Filters(kind="procedure"))
+            ranked = [(c.doc_id, c.score) for c in book.choose(hits)]
+        else:
+            ranked = [(doc_id, None) for _, doc_id in sorted(book.preferred.items())]
+        wanted_field, wanted_level = fold(field).strip(), fold(level).strip()
+        rows = []
+        for doc_id, score in ranked:
+            record = book.records[doc_id]
+            if wanted_field and wanted_field not in fold(record.get("field") or ""):
+                continue
+            if wanted_level and wanted_level not in fold(record.get("level") or ""):
+                continue
+            rows.append(_summary(doc_id, record, score))
+        return {"total": len(rows), "procedures": rows[offset: offset + limit]}
+
+    def procedure(self, key: str) -> dict | None:
+        """One procedure by national code (`1.001193`) or document id (`tthc-1.001193`)."""
+        if self.answerer is None:
+            self.load()
+        assert self.answerer is not None
+        book = self.answerer.procedures
+        doc_id = book.preferred.get(key) or (key if key in book.records else None)
+        if doc_id is None:
+            return None
+        record = book.records[doc_id]
+        others = [d for d, r in book.records.items() if r["code"] == record["code"] and d != doc_id]
+        return {**_summary(doc_id, record, None), "record": record, "other_sources": others}
+
     def documents(self) -> list[dict]:
         if self.searcher is None:
             self.load()
         assert self.searcher is not None
         return [{k: v for k, v in d.items() if k not in ("text", "path", "procedure")}
                 for d in self.searcher.generation.documents]
+
+
+def _summary(doc_id: str, record: dict, score: float | None) -> dict:
+    channels = record.get("channels") or []
+    return {
+        "id": record["code"], "code": record["code"], "doc_id": doc_id, "name": record["name"],
+        "level": record.get("level"), "field": record.get("field"),
+        "agency": record.get("implementing_agency") or record.get("competent_agency"),
+        "online": record.get("online"), "channels": [c["channel"] for c in channels],
+        "origin": record.get("origin"), "source_url": record.get("source_url"),
+        "score": round(score, 4) if score is not None else None,
+    }
 
 
 def build_engine(settings: Settings, embedder: Embedder | None = None) -> Engine:
