@@ -26,14 +26,16 @@ _CHANNEL_HEADER = "Hình thức nộpThời gianPhí, lệ phíMô tả"
 # A channel cell starts a row only when a time (a number) or the portal's "no information"
 # follows it; "Trực tiếp tại cơ quan …" inside a description does not.
 _CHANNEL_START = re.compile(rf"(Trực tuyến|Trực tiếp|Dịch vụ bưu chính)(?=\s*(?:\d|{_NONE}|Miễn phí))")
-_TIME = re.compile(r"\s*(\d+(?:[.,]\d+)?)\s*(Ngày làm việc|Ngày|Giờ làm việc|Giờ|Tháng|Năm|Tuần|Phút)?", re.IGNORECASE)
+_TIME = re.compile(r"\s*(\d+(?:[.,]\d+)?)(?:\s*(Ngày làm việc|Ngày|Giờ làm việc|Giờ|Tháng|Năm|Tuần|Phút))?", re.IGNORECASE)
 _CURRENCY = r"Việt Nam Đồng|VNĐ|VND|Đồng|đồng|USD"
 _MONEY = re.compile(rf"(\d+(?:[.,]\d+)*)\s*({_CURRENCY})")
 _FEE_START = re.compile(rf"\s*(?:Miễn phí|{_NONE}|(\d+(?:[.,]\d+)*)\s*({_CURRENCY}))")
 
 _DOSSIER_HEADER = "Tên giấy tờMẫu đơn, tờ khaiSố lượng"
 _COPIES = re.compile(r"(\d+)\s*bản chính(?:\s*,\s*(\d+)\s*bản sao)?|(\d+)\s*bản sao", re.IGNORECASE)
-_FORM_FILE = re.compile(r"(\S+\.(?:docx?|pdf|xlsx?|rar|zip))\s*$", re.IGNORECASE)
+# A form's file name glued to the document's name (`Tờ khai đăng ký khai sinhMẫu TK.docx`):
+# it starts at the last capital glued to a lower-case letter, else at the last space.
+_FORM_FILE = re.compile(r"(?:(?<=[a-zà-ỹ)\]])[A-ZĐ][^()]{0,80}?|\S+)\.(?i:docx?|pdf|xlsx?|rar|zip)\s*$")
 
 _LAW_HEADER = "Tên văn bản pháp lýMã văn bản"
 _UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
@@ -220,7 +222,7 @@ def parse_dossier(text: str) -> tuple[DossierItem, ...]:
             form = ""
             found = _FORM_FILE.search(name)
             if found:
-                form, name = found.group(1), name[: found.start()].strip()
+                form, name = found.group(0).strip(), name[: found.start()].strip()
             copies = _copies(match)
             items.append(DossierItem(name=_squash(name).lstrip("-+*•– ").strip(), form=form, copies=copies, group=group))
         group = _group_title(block[position:])
@@ -279,7 +281,8 @@ def parse_result(text: str) -> str:
 def _paragraphs(text: str) -> tuple[str, ...]:
     if not _given(text):
         return ()
-    return tuple(p for p in (_squash(line) for line in text.split("\n")) if p)
+    lines = (_squash(line).lstrip("-+•– ").strip() for line in text.split("\n"))
+    return tuple(p for p in lines if p)
 
 
 def _given(text: str | None) -> str | None:

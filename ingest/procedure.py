@@ -128,7 +128,7 @@ class Procedure:
 
 def _channel(data: dict) -> Channel:
     amounts = tuple(tuple(a) for a in data.get("fee_amounts") or ())
-    if not amounts and data.get("fee_amount") is not None:
+    if "fee_amounts" not in data and data.get("fee_amount") is not None:  # the catalogue states one figure
         amounts = ((data["fee_amount"], "VND"),)
     return Channel(**{**data, "fee_amounts": amounts})
 

@@ -133,11 +133,16 @@ class Answerer:
     # -- procedures ---------------------------------------------------------------------------
 
     def _about_procedure(self, q: Question, hits: list[Hit], filters: Filters | None) -> bool:
-        """A question goes to the procedure records when the best passage is one, and it
-        neither names a commune nor speaks of the plans."""
-        if not self.procedures or hits[0].chunk.kind != "procedure":
+        """A question goes to the procedure records when it neither names a commune nor speaks
+        of the plans, and either the best passage is a procedure's or it asks for a procedure
+        field (`mấy ngày`, `giấy tờ gì`) or uses the lexicon's words and a procedure ranks
+        near the top (plans say `chứng thực`, `lệ phí` too)."""
+        if not self.procedures or q.communes or (filters and filters.commune) or _PLAN_WORDS.search(q.folded):
             return False
-        return not (q.communes or filters and filters.commune or _PLAN_WORDS.search(q.folded))
+        if hits[0].chunk.kind == "procedure":
+            return True
+        asks = bool(q.fields) or bool(self.searcher.lexicon.matches(q.text))
+        return asks and any(h.chunk.kind == "procedure" and h.score >= 0.8 * hits[0].score for h in hits[:5])
 
     def _answer_procedure(self, q: Question, hits: list[Hit], session: str) -> Answer:
         support = max(self.support(q, h) for h in hits[:3] if h.chunk.kind == "procedure")

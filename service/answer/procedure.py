@@ -44,6 +44,8 @@ VARIANTS_DISCOUNT = 0.8
 NAME_WEIGHT = 0.3
 MAX_LINES = 12  # a dossier list longer than this says how many more items the record has
 MAX_LEGAL = 3
+MAX_EXTRA = 2  # lines from other fields that match the question's phrases
+EXTRA_MIN_PHRASES = 2
 MAX_VARIANTS = 3
 
 
@@ -122,6 +124,24 @@ class ProcedureAnswerer:
                 break  # `where`: the record's own place lines suffice
         return out
 
+    def matching_lines(self, choice: Choice, query: str, exclude: set[str]) -> list[tuple[Chunk, str]]:
+        """Lines elsewhere in the record (notes, conditions, steps…) that carry most of the
+        question's words: `gia hạn trước bao nhiêu ngày` is answered by a note, not the time."""
+        words = {t for t in segment.folded(query) if "_" in t}  # folded bigrams: phrases, not lone syllables
+        if not words:
+            return []
+        scored = []
+        for key in ("notes", "conditions", "steps", "applicants", "result", "where", "dossier"):
+            for c in self.field_chunks(choice, key):
+                for line in c.text.split("\n"):
+                    if line in exclude or not line.strip():
+                        continue
+                    found = len(words & set(segment.folded(line)))
+                    if found >= EXTRA_MIN_PHRASES:
+                        scored.append((found, -len(line), c, line))
+        scored.sort(key=lambda s: (-s[0], -s[1]))
+        return [(c, line) for _, _, c, line in scored[:MAX_EXTRA]]
+
     def field_chunks(self, choice: Choice, key: str) -> list[Chunk]:
         return self.chunks.get(choice.doc_id, {}).get(key, [])
 
@@ -142,6 +162,11 @@ class ProcedureAnswerer:
             out.append(f"- {_strip_bullet(line)} [{number(Hit(chunk, score.get(chunk.id, choice.score)))}]")
         if len(pairs) > MAX_LINES:
             out.append(render("procedure_more", count=str(len(pairs) - MAX_LINES)))
+        shown = {line for _, line in pairs[:MAX_LINES]}
+        extra = self.matching_lines(choice, query, exclude=shown)
+        if extra:
+            out.append(render("procedure_also"))
+            out += [f"- {_strip_bullet(line)} [{number(Hit(c, choice.score))}]" for c, line in extra]
         if field != "legal_basis":
             laws = [(c, line) for c in self.field_chunks(choice, "legal_basis") for line in c.text.split("\n") if line.strip()]
             if laws:

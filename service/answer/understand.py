@@ -96,7 +96,9 @@ def understand(text: str, known_communes: list[str], phrase_vocab: set[str]) -> 
 
 
 # Words that follow `xã` in ordinary sentences (`xã có`, `xã phải`), never a place name.
-_NOT_NAMES = frozenset(["co", "phai", "da", "se", "nao", "minh", "toi", "nay", "do", "can", "duoc", "la", "thi", "cua", "trong", "nam", "ban", "giao", "tren", "voi", "va", "hoi", "dang", "chua", "khong", "nhu"])
+_NOT_NAMES = frozenset(["co", "phai", "da", "se", "nao", "minh", "toi", "nay", "do", "can", "duoc", "la", "thi", "cua", "trong", "nam", "ban", "giao", "tren", "voi", "va", "hoi", "dang", "chua", "khong", "nhu",
+                        # verbs and question words a citizen types after `ở xã` (`ở xã mất bao nhiêu`)
+                        "mat", "het", "ton", "lam", "nop", "xin", "chung", "thu", "bao", "gi", "the", "minh", "em", "con", "di", "ve", "ra", "lay", "nhan", "dong", "tra", "mo"])
 
 
 def _unknown_place(text: str, folded: str, communes: tuple, known: list[str], phrase_vocab: set[str]) -> str | None:
