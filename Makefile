@@ -34,6 +34,7 @@ test-fast: $(STAMP)
 
 eval: ingest
 	$(BIN)/tthc eval
+	$(BIN)/python -m eval.procedures --report eval/reports/procedures.md
 
 bench: ingest
 	$(BIN)/python -m eval.bench
