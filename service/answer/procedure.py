@@ -11,6 +11,7 @@ legal basis it rests on and the variants the asker may mean instead.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -41,7 +42,8 @@ _OVERVIEW_FOR = {  # the overview lines that answer a field, when the overview i
 }
 # Chosen on eval/gold/procedures.jsonl (eval/reports/procedures.md).
 VARIANTS_DISCOUNT = 0.8
-NAME_WEIGHT = 0.3
+NAME_WEIGHT = 1.0
+_VARIANT_CODE = re.compile(r"\(mã (\d+\.\d+)\)")
 MAX_LINES = 12  # a dossier list longer than this says how many more items the record has
 MAX_LEGAL = 3
 MAX_EXTRA = 2  # lines from other fields that match the question's phrases
@@ -97,7 +99,9 @@ class ProcedureAnswerer:
             code = self.code_of(hit.chunk)
             if not code:
                 continue
-            score = hit.score * (VARIANTS_DISCOUNT if field_of(hit.chunk) == "variants" else 1.0)
+            score = hit.score
+            if field_of(hit.chunk) == "variants":
+                code, score = self._variant_meant(hit, code, query_tokens), score * VARIANTS_DISCOUNT
             if code not in best or score > best[code].score:
                 doc_id = self.preferred[code]
                 best[code] = Choice(code, doc_id, self.records[doc_id]["name"], score)
@@ -105,6 +109,19 @@ class ProcedureAnswerer:
             best = {code: Choice(c.code, c.doc_id, c.name, c.score + NAME_WEIGHT * _name_coverage(c.name, query_tokens))
                     for code, c in best.items()}
         return sorted(best.values(), key=lambda c: -c.score)
+
+    def _variant_meant(self, hit: Hit, code: str, query_tokens: set[str]) -> str:
+        """The related procedure whose line in the list matches the question best (`chồng tôi
+        người Hàn Quốc` → the one with a foreign element); the record itself when none does."""
+        best, best_found = code, 1
+        for line in hit.chunk.text.split("\n"):
+            match = _VARIANT_CODE.search(line)
+            if not match or match.group(1) not in self.preferred or not query_tokens:
+                continue
+            found = len(query_tokens & {t for t in segment.folded(line) if "_" in t})
+            if found > best_found:
+                best, best_found = match.group(1), found
+        return best
 
     def lines_for(self, choice: Choice, field: str) -> list[tuple[Chunk, str]]:
         """(chunk, verbatim line) pairs that answer `field` for the chosen procedure."""
