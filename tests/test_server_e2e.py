@@ -89,7 +89,10 @@ def test_serve_builds_the_index_from_the_corpus_when_there_is_none(server):
     ready = server.get("/readyz").json()
     assert ready["chunks"] > 50
     documents = server.get("/api/documents").json()["documents"]
-    assert sorted(d["doc_id"] for d in documents) == sorted(p.stem for p in (CORPUS / "plans").glob("*.txt"))
+    plans = [d["doc_id"] for d in documents if d["kind"] == "plan"]
+    assert sorted(plans) == sorted(p.stem for p in (CORPUS / "plans").glob("*.txt"))
+    procedures = [d["doc_id"] for d in documents if d["kind"] == "procedure"]
+    assert sorted(procedures) == sorted(f"tthc-{p.stem}" for p in (CORPUS / "procedures").glob("*.json"))
     assert sum(d["chunks"] for d in documents) == ready["chunks"]
 
 
