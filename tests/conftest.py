@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,31 @@ class HashEmbedder:
             out[row] = out[row] / norm if norm else out[row]
         return out
 
+
+
+_VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]")
+# What an error body must never show: the server's insides.
+_LEAKS = ("Traceback", 'File "', "pydantic", "ValidationError", "Exception", "errors.pydantic.dev")
+
+
+def vietnamese(text: str) -> bool:
+    """The text is written in Vietnamese (it has at least one Vietnamese letter)."""
+    return bool(_VIETNAMESE.search(text.lower()))
+
+
+def assert_error(response, status: int) -> dict:
+    """The contract's error shape, a Vietnamese message, and nothing of the server's insides."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert set(error) == {"code", "message"}, body
+    assert isinstance(error["code"], str) and error["code"], body
+    assert isinstance(error["message"], str) and vietnamese(error["message"]), body
+    for leak in _LEAKS:
+        assert leak not in response.text, response.text
+    return error
 
 TINY = {
     "dan-hoa-2026.txt": """KẾ HOẠCH

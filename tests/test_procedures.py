@@ -26,7 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import HashEmbedder
+from conftest import HashEmbedder, assert_error, vietnamese
 from fastapi.testclient import TestClient
 
 from ingest.document import read_documents, read_procedure
@@ -77,7 +77,6 @@ REQUIRED_CODES = [
     "2.000884", "2.001035", "1.004222", "1.004194", "1.001612", "1.013225", "1.001776",
 ]
 HDND_SENTENCE = "Mức phí, lệ phí do Hội đồng nhân dân cấp tỉnh quyết định."
-_VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]")
 
 
 def fixture(code: str) -> Procedure:
@@ -86,10 +85,6 @@ def fixture(code: str) -> Procedure:
 
 def catalogue(code: str) -> Procedure:
     return read_procedure(CATALOGUE / f"{code}.json")
-
-
-def vietnamese(text: str) -> bool:
-    return bool(_VIETNAMESE.search(text.lower()))
 
 
 # --- 1. the portal's format ------------------------------------------------------------------
@@ -665,19 +660,6 @@ def client(built):
 
 SUMMARY_FIELDS = {"id", "code", "doc_id", "name", "level", "field", "agency", "online", "channels", "origin",
                   "source_url", "score"}
-
-
-def assert_error(response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error"}, body
-    error = body["error"]
-    assert set(error) == {"code", "message"}
-    assert isinstance(error["code"], str) and error["code"]
-    assert isinstance(error["message"], str) and vietnamese(error["message"]), body
-    assert "Traceback" not in response.text
-    return error
 
 
 def test_list_procedures_one_per_code_catalogue_first(client):
