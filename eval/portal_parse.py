@@ -4,7 +4,8 @@
 
 Counts, independently of the parser, which records *state* a per-channel time (a channel
 name followed by a number) and which state a fee amount (a number followed by a currency),
-then checks what `ingest.portal.parse_record` recovered for each. Prints the figures and
+then checks what `ingest.portal.parse_record` recovered for each (numbers are read with
+the importer's `amount_value`, so `3,500,000` and `3.500.000` compare equal). Prints the figures and
 the records it could not parse fully.
 """
 
@@ -17,25 +18,19 @@ import time
 from pathlib import Path
 
 from ingest.errors import IngestError
-from ingest.portal import parse_record, read_list
+from ingest.portal import amount_value, parse_record, read_list
 
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dvcqg-procedures"
 _STATED_TIME = re.compile(r"(?:Trực tuyến|Trực tiếp|Dịch vụ bưu chính)\d")
 _STATED_AMOUNT = re.compile(r"(Trực tuyến|Trực tiếp|Dịch vụ bưu chính)?(\d+(?:[.,]\d+)*)\s*(?:Việt Nam Đồng|VNĐ|USD)")
 
 
-def _amount(text: str) -> float:
-    if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", text):
-        return float(re.sub(r"[.,]", "", text))
-    return float(text.replace(",", "."))
-
-
 def _readings(number: str, glued: bool) -> set[float]:
     """The amounts a stated number may be. Glued to its channel name with no time unit
     (`Trực tuyến120 VNĐ`), its leading digits may be the time (1 day, 20 VNĐ)."""
-    out = {_amount(number)}
+    out = {amount_value(number)}
     if glued:
-        out |= {_amount(number[i:]) for i in range(1, len(number)) if number[i] not in ",."}
+        out |= {amount_value(number[i:]) for i in range(1, len(number)) if number[i] not in ",."}
     return out
 
 

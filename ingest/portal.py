@@ -70,8 +70,11 @@ def parse_record(raw: dict, ministry: str = "") -> Procedure:
         laws = (LegalBasis(title=_squash(text["can_cu_phap_ly"].replace(_LAW_HEADER, ""))),)
     online = "Có thể nộp trực tuyến" if any(c.channel == "Trực tuyến" for c in channels) else (
         "Không nộp trực tuyến" if channels else "")
-    places = [v for v in (text.get("dia_chi_tiep_nhan", ""), text.get("co_quan_thuc_hien", "")) if _given(v)]
-    where = "; ".join({p.lower(): p for p in reversed(places)}.values().__reversed__()) if places else ""
+    places: dict[str, str] = {}  # the portal often states the same place twice, cased differently
+    for value in (text.get("dia_chi_tiep_nhan", ""), text.get("co_quan_thuc_hien", "")):
+        if _given(value):
+            places.setdefault(value.lower(), value)
+    where = "; ".join(places.values())
     return Procedure(
         code=text["ma_thu_tuc"].strip(),
         name=_squash(text["ten_thu_tuc"]),
@@ -133,11 +136,11 @@ def _parse_row(name: str, cell: str) -> tuple[Channel, str | None]:
                 number, fee_digits = _split_glued(number, rest)
                 rest = fee_digits + rest
             if number:
-                value = _to_float(number)
+                value = amount_value(number)
                 unit = unit.lower() if unit else None
                 time_text = f"{number} {unit}" if unit else number
     fee, note = _split_fee(rest)
-    amounts = tuple((_to_float(v), _currency(c)) for v, c in _MONEY.findall(fee))
+    amounts = tuple((amount_value(v), _currency(c)) for v, c in _MONEY.findall(fee))
     free = fee.startswith("Miễn phí")
     main = 0 if free and not amounts else (int(amounts[0][0]) if amounts and amounts[0][1] == "VND" else None)
     channel = Channel(channel=name, time=time_text, time_value=value, time_unit=unit, fee=fee,
@@ -150,11 +153,11 @@ def _parse_row(name: str, cell: str) -> tuple[Channel, str | None]:
 
 def _split_glued(number: str, rest: str) -> tuple[str, str]:
     """Split "120" into time "1" and fee "20" when the fee's own note confirms the amount."""
-    noted = {_to_float(v) for v, _ in _MONEY.findall(rest)} | {_to_float(v) for v in re.findall(r"\d+(?:\.\d{3})+", rest)}
+    noted = {amount_value(v) for v, _ in _MONEY.findall(rest)} | {amount_value(v) for v in re.findall(r"\d+(?:\.\d{3})+", rest)}
     for i in range(1, len(number)):
         if number[i] in ",.":
             continue
-        fee = _to_float(number[i:])
+        fee = amount_value(number[i:])
         if fee in noted or fee * 1000 in noted:
             return number[:i], number[i:]
     # Unconfirmed: the portal's one unitless time is "1" (`Trực tuyến1Miễn phí`), so a
@@ -188,7 +191,7 @@ def _closing(text: str, start: int) -> int:
     return len(text)
 
 
-def _to_float(number: str) -> float:
+def amount_value(number: str) -> float:
     """`3,500,000` and `1.750.000` are thousands; `0,5` and `1.5` are decimals; a malformed
     grouping (`15.000.0000`) is read as its digits."""
     if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", number):

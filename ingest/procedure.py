@@ -13,7 +13,6 @@ own JSON shape) and the national portal's crawl (`ingest.portal`).
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import asdict, dataclass, fields
 
 from ingest.records import Chunk, Document, Line, content_id
@@ -233,7 +232,6 @@ def to_document(p: Procedure, source: str, data_hash: str = "") -> Document:
 
 
 def _one_line(text: str) -> str:
-    text = unicodedata.normalize("NFC", text)
     return re.sub(r"\s*\n+\s*", " ", text).strip()
 
 

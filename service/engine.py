@@ -35,6 +35,10 @@ class Engine:
         searcher = Searcher(self.store.load(), self.embedder, lexicon=self.lexicon)
         self.searcher, self.answerer = searcher, Answerer(searcher)
 
+    def _ensure_loaded(self) -> None:
+        if self.searcher is None or self.answerer is None:
+            self.load()
+
     @property
     def ready(self) -> bool:
         return self.searcher is not None
@@ -45,23 +49,17 @@ class Engine:
         return report
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
-        if self.searcher is None:
-            self.load()
-        assert self.searcher is not None
+        self._ensure_loaded()
         return self.searcher.search(query, k=k, filters=filters, mode=mode)
 
     def ask(self, question: str, k: int = 5, filters: Filters | None = None, session_id: str | None = None) -> Answer:
-        if self.answerer is None:
-            self.load()
-        assert self.answerer is not None
+        self._ensure_loaded()
         return self.answerer.answer(question, k=k, filters=filters, session_id=session_id)
 
     def procedures(self, query: str = "", field: str = "", level: str = "", limit: int = 20, offset: int = 0) -> dict:
         """Procedures, one per code (the catalogue's record before the portal's): ranked by
         `query` when given, else by code; filtered by field (lĩnh vực) and level (cấp)."""
-        if self.answerer is None:
-            self.load()
-        assert self.answerer is not None
+        self._ensure_loaded()
         book = self.answerer.procedures
         if query.strip():
             hits = self.search(query, k=50, filters=Filters(kind="procedure"))
@@ -81,9 +79,7 @@ class Engine:
 
     def procedure(self, key: str) -> dict | None:
         """One procedure by national code (`1.001193`) or document id (`tthc-1.001193`)."""
-        if self.answerer is None:
-            self.load()
-        assert self.answerer is not None
+        self._ensure_loaded()
         book = self.answerer.procedures
         doc_id = book.preferred.get(key) or (key if key in book.records else None)
         if doc_id is None:
@@ -93,9 +89,7 @@ class Engine:
         return {**_summary(doc_id, record, None), "record": record, "other_sources": others}
 
     def documents(self) -> list[dict]:
-        if self.searcher is None:
-            self.load()
-        assert self.searcher is not None
+        self._ensure_loaded()
         return [{k: v for k, v in d.items() if k not in ("text", "path", "procedure")}
                 for d in self.searcher.generation.documents]
 

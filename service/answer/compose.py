@@ -159,10 +159,9 @@ class Answerer:
             result.support = support
             return result
         cites = _Citations()
-        composed = self.procedures.compose(q, self.searcher.lexicon.expand(q.text), hits, cites.number)
-        if composed is None:
+        text = self.procedures.compose(q, self.searcher.lexicon.expand(q.text), hits, cites.number)
+        if text is None:
             return self._abstain("unsupported", session)
-        text, _ = composed
         citations = cites.used()
         for c in citations:
             code = self.procedures.code_of_doc(c["doc_id"])

@@ -44,6 +44,8 @@ _OVERVIEW_FOR = {  # the overview lines that answer a field, when the overview i
 VARIANTS_DISCOUNT = 0.8
 NAME_WEIGHT = 1.0
 _VARIANT_CODE = re.compile(r"\(mã (\d+\.\d+)\)")
+# Headings for the question fields that are not simply one record field.
+_LABELS = {"fee": "Phí, lệ phí", "time": "Thời hạn giải quyết", "online": "Nộp trực tuyến", "general": "Thông tin chính"}
 MAX_LINES = 12  # a dossier list longer than this says how many more items the record has
 MAX_LEGAL = 3
 MAX_EXTRA = 2  # lines from other fields that match the question's phrases
@@ -125,18 +127,14 @@ class ProcedureAnswerer:
 
     def lines_for(self, choice: Choice, field: str) -> list[tuple[Chunk, str]]:
         """(chunk, verbatim line) pairs that answer `field` for the chosen procedure."""
-        fields = self.chunks.get(choice.doc_id, {})
         out: list[tuple[Chunk, str]] = []
         for key in ANSWER_FIELDS.get(field, ("overview",)):
             wanted = _OVERVIEW_FOR.get(field) if key == "overview" else None
-            for c in fields.get(key, []):
-                for line in c.text.split("\n"):
-                    if key == "overview" and line.startswith(choice.name):
-                        continue  # the name line: the heading says it already
-                    if wanted and not line.startswith(wanted):
-                        continue
-                    if line.strip():
-                        out.append((c, line))
+            for c, line in self.field_lines(choice, key):
+                if key == "overview" and line.startswith(choice.name):
+                    continue  # the name line: the heading says it already
+                if not wanted or line.startswith(wanted):
+                    out.append((c, line))
             if out and key != "overview" and field in _OVERVIEW_FOR:
                 break  # `where`: the record's own place lines suffice
         return out
@@ -149,70 +147,54 @@ class ProcedureAnswerer:
             return []
         scored = []
         for key in ("notes", "conditions", "steps", "applicants", "result", "where", "dossier"):
-            for c in self.field_chunks(choice, key):
-                for line in c.text.split("\n"):
-                    if line in exclude or not line.strip():
-                        continue
-                    found = len(words & set(segment.folded(line)))
-                    if found >= EXTRA_MIN_PHRASES:
-                        scored.append((found, -len(line), c, line))
-        scored.sort(key=lambda s: (-s[0], -s[1]))
+            for c, line in self.field_lines(choice, key):
+                found = len(words & set(segment.folded(line))) if line not in exclude else 0
+                if found >= EXTRA_MIN_PHRASES:
+                    scored.append((found, len(line), c, line))
+        scored.sort(key=lambda s: (-s[0], s[1]))  # most phrases, then the shortest line
         return [(c, line) for _, _, c, line in scored[:MAX_EXTRA]]
 
-    def field_chunks(self, choice: Choice, key: str) -> list[Chunk]:
-        return self.chunks.get(choice.doc_id, {}).get(key, [])
+    def field_lines(self, choice: Choice, key: str) -> list[tuple[Chunk, str]]:
+        """(chunk, verbatim line) pairs of one field of the chosen record, in order."""
+        return [(c, line) for c in self.chunks.get(choice.doc_id, {}).get(key, [])
+                for line in c.text.split("\n") if line.strip()]
 
-    def compose(self, q: Question, query: str, hits: list[Hit], number: Callable[[Hit], int]) -> tuple[str, Choice] | None:
+    def compose(self, q: Question, query: str, hits: list[Hit], number: Callable[[Hit], int]) -> str | None:
         """The answer text for the best procedure, or None when no procedure is among the hits."""
         choices = self.choose(hits, set(segment.folded(query)))
         if not choices:
             return None
         choice = choices[0]
+        score = {h.chunk.id: h.score for h in hits}
+
+        def bullets(pairs: list[tuple[Chunk, str]]) -> list[str]:
+            return [f"- {line.removeprefix('- ')} [{number(Hit(c, score.get(c.id, choice.score)))}]" for c, line in pairs]
+
         field = q.fields[0] if q.fields else "general"
         pairs = self.lines_for(choice, field)
         if not pairs and field != "general":
             field, pairs = "general", self.lines_for(choice, "general")
-        label = "Thông tin chính" if field == "general" else _label(field)
+        label = _LABELS.get(field) or FIELDS[ANSWER_FIELDS[field][0]]
         out = [render("procedure_field", procedure=choice.name, code=choice.code, field=label)]
-        score = {h.chunk.id: h.score for h in hits}
-        for chunk, line in pairs[:MAX_LINES]:
-            out.append(f"- {_strip_bullet(line)} [{number(Hit(chunk, score.get(chunk.id, choice.score)))}]")
+        out += bullets(pairs[:MAX_LINES])
         if len(pairs) > MAX_LINES:
             out.append(render("procedure_more", count=str(len(pairs) - MAX_LINES)))
-        shown = {line for _, line in pairs[:MAX_LINES]}
-        extra = self.matching_lines(choice, query, exclude=shown)
+        extra = self.matching_lines(choice, query, exclude={line for _, line in pairs[:MAX_LINES]})
         if extra:
-            out.append(render("procedure_also"))
-            out += [f"- {_strip_bullet(line)} [{number(Hit(c, choice.score))}]" for c, line in extra]
-        if field != "legal_basis":
-            laws = [(c, line) for c in self.field_chunks(choice, "legal_basis") for line in c.text.split("\n") if line.strip()]
-            if laws:
-                out.append(render("procedure_legal"))
-                out += [f"- {_strip_bullet(line)} [{number(Hit(c, choice.score))}]" for c, line in laws[:MAX_LEGAL]]
-        variants = [(c, line) for c in self.field_chunks(choice, "variants") for line in c.text.split("\n") if line.strip()]
+            out += [render("procedure_also"), *bullets(extra)]
+        laws = self.field_lines(choice, "legal_basis") if field != "legal_basis" else []
+        if laws:
+            out += [render("procedure_legal"), *bullets(laws[:MAX_LEGAL])]
+        variants = self.field_lines(choice, "variants")
         others = [c for c in choices[1:] if c.score >= 0.9 * choice.score][:2]
         if variants:
-            out.append(render("procedure_variants"))
-            out += [f"- {_strip_bullet(line)} [{number(Hit(c, choice.score))}]" for c, line in variants[:MAX_VARIANTS]]
+            out += [render("procedure_variants"), *bullets(variants[:MAX_VARIANTS])]
         elif others:
             out.append(render("procedure_others", names="; ".join(f"{c.name} (mã {c.code})" for c in others)))
-        return "\n".join(out), choice
+        return "\n".join(out)
 
 
 def _name_coverage(name: str, tokens: set[str]) -> float:
     """Share of the procedure name's syllables (folded, without its `Thủ tục` prefix) in the query."""
     words = [t for t in segment.folded(name) if "_" not in t and t != "thu" and t != "tuc"]
     return sum(1 for t in words if t in tokens) / len(words) if words else 0.0
-
-
-def _label(field: str) -> str:
-    keys = ANSWER_FIELDS[field]
-    if field in ("fee", "time"):
-        return {"fee": "Phí, lệ phí", "time": "Thời hạn giải quyết"}[field]
-    if field == "online":
-        return "Nộp trực tuyến"
-    return FIELDS[keys[0]]
-
-
-def _strip_bullet(line: str) -> str:
-    return line.removeprefix("- ")
