@@ -523,8 +523,9 @@ def test_the_lexicon_is_large_enough(lexicon):
     ("sổ đỏ", "giấy chứng nhận quyền sử dụng đất"),
 ])
 def test_everyday_words_expand_to_the_documents_wording(lexicon, everyday, wording):
+    # The wording may be the whole catalogue name that contains it (`cấp giấy xác nhận …`).
     for text in (everyday, fold(everyday), f"cho tôi hỏi {everyday} thế nào", everyday.upper()):
-        assert wording in lexicon.expansions(text), text
+        assert any(wording in e for e in lexicon.expansions(text)), text
     expanded = lexicon.expand(f"{everyday} ở đâu")
     assert expanded.startswith(f"{everyday} ở đâu") and wording in expanded
 
@@ -769,6 +770,17 @@ QUESTIONS = [
      ["1 ngày làm việc"]),
     ("trích lục khai sinh bao nhiêu tiền", "2.000635", "Phí, lệ phí",
      ["8.000 đồng/bản"]),
+    # a look-alike name that shares the first words loses to the one spelled out in full
+    ("chứng thực chữ ký cần mang theo gì", "2.000884", "Thành phần hồ sơ", []),
+    # the variant the question describes wins over the common case
+    ("chồng tôi người Hàn Quốc, làm khai sinh cho con cần giấy gì", "2.000528", "Thành phần hồ sơ", []),
+    ("cán bộ xã có đến nhà làm khai sinh cho cháu không", "1.003583", "", []),
+    # a condition asked with the words of a time or a yes/no question is answered from the conditions
+    ("tạm trú sắp hết hạn thì phải gia hạn trước bao nhiêu ngày", "1.002755", "Điều kiện",
+     ["15 ngày trước ngày kết thúc"]),
+    ("đổi tên cho con 10 tuổi có cần cháu đồng ý không", "1.004859", "Điều kiện", ["đủ 9 tuổi trở lên"]),
+    # "là gì" is answered from the record's explanations
+    ("tách hộ là gì", "1.010038", "Giải thích", ["cùng một chỗ ở"]),
 ]
 _MARKED = re.compile(r"^- (.*) \[(\d+)\]$")
 

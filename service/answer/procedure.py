@@ -35,6 +35,7 @@ ANSWER_FIELDS = {
     "applicants": ("applicants",),
     "legal_basis": ("legal_basis",),
     "general": ("overview", "channels"),
+    "about": ("notes", "overview"),
 }
 _OVERVIEW_FOR = {  # the overview lines that answer a field, when the overview is used
     "online": ("Nộp trực tuyến",),
@@ -43,9 +44,12 @@ _OVERVIEW_FOR = {  # the overview lines that answer a field, when the overview i
 # Chosen on eval/gold/procedures.jsonl (eval/reports/procedures.md).
 VARIANTS_DISCOUNT = 0.8
 NAME_WEIGHT = 1.0
+SPECIFIC_WEIGHT = 0.05
+_ASIDE = re.compile(r"\([^)]*\)")
+_NAME_FILLER = frozenset({"thu", "tuc"})  # `Thủ tục`
 _VARIANT_CODE = re.compile(r"\(mã (\d+\.\d+)\)")
 # Headings for the question fields that are not simply one record field.
-_LABELS = {"fee": "Phí, lệ phí", "time": "Thời hạn giải quyết", "online": "Nộp trực tuyến", "general": "Thông tin chính"}
+_LABELS = {"fee": "Phí, lệ phí", "time": "Thời hạn giải quyết", "online": "Nộp trực tuyến", "general": "Thông tin chính", "about": "Giải thích"}
 MAX_LINES = 12  # a dossier list longer than this says how many more items the record has
 MAX_LEGAL = 3
 MAX_EXTRA = 2  # lines from other fields that match the question's phrases
@@ -195,6 +199,18 @@ class ProcedureAnswerer:
 
 
 def _name_coverage(name: str, tokens: set[str]) -> float:
-    """Share of the procedure name's syllables (folded, without its `Thủ tục` prefix) in the query."""
-    words = [t for t in segment.folded(name) if "_" not in t and t != "thu" and t != "tuc"]
-    return sum(1 for t in words if t in tokens) / len(words) if words else 0.0
+    """How fully the query spells out the procedure's name (folded, without `Thủ tục` and
+    its bracketed asides): the share of the name's syllables in the query,
+    averaged with the share of its adjacent pairs, so `chứng thực chữ ký` covers `Chứng thực
+    chữ ký (kể cả điểm chỉ…)` and not `Chứng thực di chúc`. A name spelled out in full earns
+    a little per syllable, so the most specific name the question spells out wins
+    (`… có yếu tố nước ngoài` over `Đăng ký khai sinh`)."""
+    folded = segment.folded(_ASIDE.sub(" ", name))
+    words = [t for t in folded if "_" not in t and t not in _NAME_FILLER]
+    pairs = [t for t in folded if "_" in t and not set(t.split("_")) & _NAME_FILLER]
+    if not words:
+        return 0.0
+    share = sum(1 for t in words if t in tokens) / len(words)
+    if pairs:
+        share = 0.5 * share + 0.5 * sum(1 for t in pairs if t in tokens) / len(pairs)
+    return share + (SPECIFIC_WEIGHT * len(words) if share == 1.0 else 0.0)

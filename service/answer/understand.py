@@ -23,6 +23,11 @@ _INTENT_PATTERNS = {
 # What a question about a procedure asks for: the field of the record that answers it
 # (ingest.procedure.FIELDS), in priority order. Matched on the folded question.
 PROCEDURE_FIELDS = {
+    # First: "trước bao nhiêu ngày", "có cần … đồng ý không" ask for a condition, not the time.
+    "conditions": r"dieu kien|yeu cau gi|truong hop nao|(co )?duoc (lam|dang ky|cap|phep) (khong|ko)|du tuoi|bao nhieu tuoi|"
+                  r"truoc (bao nhieu|may) (ngay|gio)|bao lau thi (moi )?phai|moi phai|dong y (khong|ko)|(co )?duoc huong|"
+                  r"(dang ky|lam) lai .{0,30}duoc (khong|ko)",
+    "about": r"\bla gi\b|la giay gi|la cai gi|nghia la gi|khac .{0,30}(cho nao|the nao|gi)\b",
     "fee": r"bao nhieu tien|mat tien|ton (bao nhieu|tien|phi)|het bao nhieu|\bphi\b|le phi|chi phi|mien phi|gia bao nhieu|"
            r"bao nhieu (dong|k|nghin|ngan)\b|tra tien|dong tien|nop tien|may tien|(co|phai) (mat|tra|nop) tien",
     "time": r"may ngay|bao lau|bao nhieu ngay|mat (bao lau|may)|thoi han (giai quyet|tra|lam)|thoi gian (giai quyet|lam|tra|cho)|"
@@ -32,7 +37,6 @@ PROCEDURE_FIELDS = {
     "dossier": r"giay to|ho so|can (nhung |mang |chuan bi )?(gi|nhung gi)|mang (theo )?(gi|nhung gi)|chuan bi (gi|nhung gi)|"
                r"can nhung|phai nop (gi|nhung)|to khai|mau don|ban sao|ban chinh|can co gi",
     "where": r"o dau|noi nao|cho nao|den dau|di dau|tai dau|co quan nao|lam o|nop o|phong nao|ben nao|xa nao|phuong nao",
-    "conditions": r"dieu kien|yeu cau gi|truong hop nao|(co )?duoc (lam|dang ky|cap|phep) (khong|ko)|du tuoi|bao nhieu tuoi",
     "result": r"(duoc )?nhan (duoc )?(gi|cai gi)|ket qua|duoc cap (gi|giay gi)|cap giay gi|lay (duoc )?gi",
     "steps": r"cac buoc|trinh tu|quy trinh|(lam|the) (the nao|sao|ra sao|nhu the nao)|cach (lam|dang ky|xin)|huong dan|thu tuc (the nao|ra sao|gi)",
     "applicants": r"ai (duoc|co the|phai|di|lam|nop|dung ten)|doi tuong|nguoi nao|lam (ho|thay)|uy quyen|nho (nguoi|ai)",
