@@ -3,7 +3,7 @@
 A plan says when a duty is due in a dozen ways (`Quý II/2026`, `Trước ngày 30/7/2025`,
 `Thường xuyên trong năm`, `Sau công bố kết quả`). A question such as "việc nào phải xong
 trong quý II" needs a date, so each phrase maps to the LAST day it allows (the team's
-conventions, /tmp/briefs/conventions.md):
+conventions, eval/gold/duty-conventions.md):
 
 - `Quý II/2026` → 2026-06-30; a range `Quý II-IV/2026` → the end of its last quarter;
 - `Tháng 02/2026`, `trong tháng 7/2025` → the last day of that month;

@@ -14,7 +14,7 @@ in two ways, and `extract_duties` reads both from the cleaned document:
   hóa - Xã hội` is that unit's duty). Prose we cannot attribute to a unit is left out.
 
 What counts as one row, how deadlines map to dates and the canonical unit names follow the
-team's conventions (/tmp/briefs/conventions.md); `ingest.deadline` and `ingest.units` hold
+team's conventions (eval/gold/duty-conventions.md); `ingest.deadline` and `ingest.units` hold
 the last two.
 """
 
@@ -31,6 +31,8 @@ from ingest.textnorm import fold
 from ingest.units import canonical_unit, looks_like_unit, split_units
 
 SECTION_SEP = " › "
+# Raise when extraction changes: an index re-extracts the duties of plans it already holds.
+VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class Duty:
     start: int
     end: int
     origin: str  # "table" | "prose"
+    lead_text: str | None = None  # the lead cell as the plan writes it (`Trung tâm Phục vụ HCC`)
 
     def to_json(self) -> dict:
         """The contract's shape (`lead` is the leads joined by "; "), plus extras."""
@@ -78,6 +81,7 @@ class Duty:
             "plan_year": self.plan_year,
             "start": self.start,
             "end": self.end,
+            "lead_text": self.lead_text,
         }
 
     @classmethod
@@ -107,6 +111,7 @@ class Duty:
             start=data.get("start", 0),
             end=data.get("end", 0),
             origin=data.get("origin") or "table",
+            lead_text=data.get("lead_text"),
         )
 
 
@@ -323,6 +328,7 @@ def _finish_rows(doc: Document, rows: list[_Row]) -> list[Duty]:
                 task=_tidy(task) or "",
                 product=_tidy(row.get("product")),
                 leads=_units(row.get("lead")),
+                lead_text=_tidy(row.get("lead")),
                 partners=_units(row.get("partners")),
                 monitor="; ".join(_units(row.get("monitor"))) or None,
                 leader=_tidy(row.get("leader")),

@@ -21,6 +21,8 @@ import numpy as np
 
 from ingest.chunk import chunk
 from ingest.document import read_documents
+from ingest.duty import VERSION as DUTIES_VERSION
+from ingest.duty import extract_duties
 from ingest.errors import IngestError
 from ingest.load import PROCEDURE_FILES, SUPPORTED
 from ingest.procedure import procedure_chunks
@@ -134,7 +136,7 @@ def _update(paths: list[Path], store: Store, embedder: Embedder, progress: Progr
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         old = old_sources.get(key)
-        if old and reusable and old["sha256"] == digest:
+        if old and reusable and old["sha256"] == digest and not _stale(old, old_documents):
             keep(key)
             report.unchanged.append(name)
             continue
@@ -160,7 +162,11 @@ def _update(paths: list[Path], store: Store, embedder: Embedder, progress: Progr
             doc_chunks = procedure_chunks(doc) if doc.kind == "procedure" else chunk(doc)
             file_chunks += doc_chunks
             doc_ids.append(doc_id)
-            documents.append({**doc.meta(), "text": doc.text, "chunks": len(doc_chunks), "path": key})
+            record = {**doc.meta(), "text": doc.text, "chunks": len(doc_chunks), "path": key}
+            if doc.kind == "plan":  # its duties, extracted once here and served from the index
+                record["duties"] = [d.to_json() for d in extract_duties(doc)]
+                record["duties_version"] = DUTIES_VERSION
+            documents.append(record)
         texts = [c.index_text() for c in file_chunks]
         tokens.extend(_tokens(t) for t in texts)
         if file_chunks:
@@ -198,6 +204,13 @@ def _update(paths: list[Path], store: Store, embedder: Embedder, progress: Progr
     }
     report.generation = store.write(manifest, documents, chunks, tokens, DenseIndex(matrix))
     return report
+
+
+def _stale(entry: dict, old_documents: dict[str, list[dict]]) -> bool:
+    """A plan whose duties were extracted by an older extractor (or none) is read again, so
+    an unchanged file still gets the current duty table without rebuilding the whole index."""
+    return any(d.get("kind") == "plan" and d.get("duties_version") != DUTIES_VERSION
+               for doc_id in entry["doc_ids"] for d in old_documents.get(doc_id, []))
 
 
 def _kind_of(path: Path) -> str:

@@ -7,6 +7,7 @@ endpoints), so CPU work never blocks the event loop and `/healthz` stays respons
 
 from __future__ import annotations
 
+import datetime
 import logging
 import time
 from contextlib import asynccontextmanager
@@ -14,7 +15,7 @@ from typing import Literal
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -22,6 +23,7 @@ from ingest.textnorm import normalize
 from retriever.search import Filters
 from retriever.store import IndexMissing
 from service.engine import Engine, build_engine
+from service.export import to_csv, to_ics
 from service.settings import Settings, get_settings
 
 log = logging.getLogger("tthc.http")
@@ -76,7 +78,9 @@ def error(status: int, code: str, message: str, headers: dict | None = None) -> 
 
 
 _FIELD_NAMES = {"query": "câu hỏi (query)", "question": "câu hỏi (question)", "k": "số kết quả (k)",
-                "filters": "bộ lọc (filters)", "commune": "xã (commune)", "kind": "loại (kind)", "year": "năm (year)"}
+                "filters": "bộ lọc (filters)", "commune": "xã (commune)", "kind": "loại (kind)", "year": "năm (year)",
+                "due_before": "hạn chót (due_before, dạng YYYY-MM-DD)", "unit": "đơn vị (unit)",
+                "role": "vai trò (role: lead, partner hoặc any)", "format": "định dạng (format: json, csv hoặc ics)"}
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[int, str, str]:
@@ -179,6 +183,23 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if found is None:
             return error(404, "procedure_not_found", f"Không tìm thấy thủ tục có mã {key[:40]!r}.")
         return found
+
+    def _duties(unit: str, commune: str, due_before: datetime.date | None, q: str, role: str) -> list:
+        return current().duties(unit=normalize(unit).strip(), commune=normalize(commune).strip(),
+                                due_before=due_before, q=normalize(q).strip(), role=role)
+
+    @app.get("/api/duties")
+    def duties(unit: str = Query("", max_length=200), commune: str = Query("", max_length=100),
+               due_before: datetime.date | None = None, q: str = Query("", max_length=settings.max_query_chars),
+               role: Literal["lead", "partner", "any"] = "lead", format: Literal["json", "csv", "ics"] = "json"):
+        found = _duties(unit, commune, due_before, q, role)
+        if format == "csv":
+            return Response(to_csv(found), media_type="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": 'attachment; filename="nhiem-vu.csv"'})
+        if format == "ics":
+            return Response(to_ics(found), media_type="text/calendar; charset=utf-8",
+                            headers={"Content-Disposition": 'attachment; filename="nhiem-vu.ics"'})
+        return {"duties": [d.to_json() for d in found]}
 
     @app.get("/api/documents")
     def documents() -> dict:

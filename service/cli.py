@@ -1,8 +1,9 @@
-"""The `tthc` command: ingest, search, serve, eval."""
+"""The `tthc` command: ingest, search, ask, duties, serve, eval."""
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from retriever.build import Report
 from retriever.dense import ModelError
 from retriever.search import MODES, Filters
 from retriever.store import IndexMissing
+from service.export import to_csv, to_ics
 from service.settings import get_settings
 
 # Progress lines for a handful of files; a bar beyond that.
@@ -123,6 +125,33 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return status
 
 
+def _iso_date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ngày không hợp lệ: {text!r} (dạng YYYY-MM-DD, ví dụ 2026-06-30)") from None
+
+
+def cmd_duties(args: argparse.Namespace) -> int:
+    found = _engine().duties(unit=args.unit or "", commune=args.commune or "", due_before=args.due_before,
+                             q=args.q or "", role=args.role)
+    if args.format == "csv":
+        sys.stdout.write(to_csv(found))
+    elif args.format == "ics":
+        sys.stdout.write(to_ics(found))
+    elif args.json:
+        print(json.dumps({"duties": [d.to_json() for d in found]}, ensure_ascii=False, indent=2))
+    elif not found:
+        print("Không có nhiệm vụ nào khớp bộ lọc.")
+    else:
+        for d in found:
+            due = d.deadline_text or d.recurrence or "không ghi thời hạn"
+            date = f" (đến {d.due_date})" if d.due_date else ""
+            print(f"- [{d.commune}] {d.task}\n  chủ trì: {'; '.join(d.leads) or 'không ghi'}; thời hạn: {due}{date}")
+        print(f"{len(found)} nhiệm vụ.")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tthc", description="Hỏi đáp, tra cứu thủ tục hành chính và kế hoạch CCHC cấp xã.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -148,6 +177,17 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument("--kind", choices=["plan", "procedure"])
     ask.add_argument("--year", type=int)
     ask.set_defaults(func=cmd_ask)
+
+    duties = sub.add_parser("duties", help="liệt kê nhiệm vụ trong các kế hoạch (như /api/duties)")
+    duties.add_argument("--unit", help="đơn vị chủ trì, viết kiểu nào cũng được (Trung tâm PVHCC, TT PVHCC…)")
+    duties.add_argument("--commune", help="xã")
+    duties.add_argument("--due-before", type=_iso_date, help="hạn chót không muộn hơn ngày này (YYYY-MM-DD)")
+    duties.add_argument("--q", help="tìm theo nội dung nhiệm vụ")
+    duties.add_argument("--role", choices=["lead", "partner", "any"], default="lead",
+                        help="đơn vị là chủ trì (mặc định), phối hợp, hoặc một trong hai")
+    duties.add_argument("--json", action="store_true")
+    duties.add_argument("--format", choices=["text", "csv", "ics"], default="text", help="csv hoặc ics để xuất tệp")
+    duties.set_defaults(func=cmd_duties)
 
     serve = sub.add_parser("serve", help="chạy máy chủ HTTP")
     serve.add_argument("--host", default="127.0.0.1")

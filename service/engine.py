@@ -3,9 +3,11 @@ CLI and the HTTP layer alike; neither builds its own."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.duty import Duty
 from ingest.textnorm import fold
 from retriever.build import Progress, Report, update
 from retriever.dense import Embedder, SentenceEmbedder
@@ -88,9 +90,15 @@ class Engine:
         others = [d for d, r in book.records.items() if r["code"] == record["code"] and d != doc_id]
         return {**_summary(doc_id, record, None), "record": record, "other_sources": others}
 
+    def duties(self, unit: str = "", commune: str = "", due_before: datetime.date | None = None,
+               q: str = "", role: str = "lead") -> list[Duty]:
+        """Plan duties that pass the filters given (`retriever.duties.DutyTable.find`)."""
+        self._ensure_loaded()
+        return self.answerer.duties.table.find(unit=unit, commune=commune, due_before=due_before, q=q, role=role)
+
     def documents(self) -> list[dict]:
         self._ensure_loaded()
-        return [{k: v for k, v in d.items() if k not in ("text", "path", "procedure")}
+        return [{k: v for k, v in d.items() if k not in ("text", "path", "procedure", "duties")}
                 for d in self.searcher.generation.documents]
 
 

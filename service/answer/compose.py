@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import math
 import re
@@ -25,6 +26,8 @@ from ingest.clean import CELL_SEP
 from ingest.textnorm import fold, has_diacritics
 from retriever import segment
 from retriever.search import Filters, Hit, Searcher
+from retriever.duties import DutyTable
+from service.answer.duties import DutyAnswerer, DutyQuestion
 from service.answer.procedure import ProcedureAnswerer
 from service.answer.render import office, render
 from service.answer.understand import Question, understand
@@ -90,6 +93,8 @@ class Answerer:
         self._commune_names = sorted({d["commune"] for d in docs if d.get("commune")})
         self._coverage = {fold(d["commune"] or ""): _years_covered(d) for d in docs if d.get("kind") != "procedure"}
         self.procedures = ProcedureAnswerer(searcher)
+        self.duties = DutyAnswerer(DutyTable(docs))
+        self.today = datetime.date.today  # "sắp đến hạn" is counted from today
 
     # -- public -----------------------------------------------------------------------------
 
@@ -100,6 +105,13 @@ class Answerer:
         if declined:
             declined.session_id = session
             return declined
+        if self.duties and not (filters and filters.kind == "procedure"):
+            communes = q.communes or ((fold(filters.commune),) if filters and filters.commune else ())
+            asked = DutyQuestion.read(q.text, communes, self.duties.table, self.today())
+            if asked:
+                answered = self._answer_duties(asked, session)
+                if answered:
+                    return answered
         hits = self.searcher.search(q.text, k=max(k, RETRIEVE_K), filters=filters)
         if not hits:
             return self._abstain("unsupported", session)
@@ -168,6 +180,37 @@ class Answerer:
             if code:
                 c["procedure_code"] = code
         return Answer(text, citations=citations, session_id=session, support=support, mode="procedure")
+
+    # -- duties -------------------------------------------------------------------------------
+
+    def _answer_duties(self, asked: DutyQuestion, session: str) -> Answer | None:
+        """A list of duties with their sources; None (answer from passages instead) when no
+        duty matches a question that names no unit or period, since then it may not be a
+        question about duties at all."""
+        duties = self.duties.select(asked)
+        if not duties:
+            if asked.units or asked.period or asked.due_before:
+                return Answer(render("duty_none", office=office()), abstained=True, session_id=session,
+                              reason="no_duty", mode="duties")
+            return None
+        sources = {d["doc_id"]: d for d in self.searcher.generation.documents}
+        citations: list[dict] = []
+        numbers: dict[str, int] = {}
+
+        def number(duty) -> int:
+            if duty.id not in numbers:
+                doc = sources.get(duty.doc_id, {})
+                numbers[duty.id] = len(citations) + 1
+                citations.append({
+                    "n": numbers[duty.id], "doc_id": duty.doc_id, "title": duty.plan_title,
+                    "source": doc.get("source"), "kind": "plan", "section": duty.section, "page": None,
+                    "text": duty.text, "score": 1.0, "commune": duty.commune, "year": duty.plan_year,
+                    "duty_id": duty.id,
+                })
+            return numbers[duty.id]
+
+        text = self.duties.compose(asked, duties, number)
+        return Answer(text, citations=citations, session_id=session, mode="duties")
 
     # -- declining ----------------------------------------------------------------------------
 
