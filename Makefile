@@ -35,6 +35,7 @@ test-fast: $(STAMP)
 eval: ingest
 	$(BIN)/tthc eval
 	$(BIN)/python -m eval.procedures --report eval/reports/procedures.md
+	$(BIN)/python -m eval.duties --data $${TTHC_DATA_DIR:-data} --report eval/reports/duties.md
 
 bench: ingest
 	$(BIN)/python -m eval.bench

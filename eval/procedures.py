@@ -102,6 +102,8 @@ def run(engine: Engine, with_portal: bool) -> str:
     finally:
         engine.searcher.lexicon = lexicon
     fields = by_field(engine, gold)
+    holdout_gold = load(GOLD / "procedures_holdout.jsonl")
+    holdout, holdout_folded = citizen(engine, holdout_gold), citizen(engine, holdout_gold, folded=True)
     lines = [
         "# Procedures: citizen questions and portal retrieval",
         "",
@@ -117,7 +119,18 @@ def run(engine: Engine, with_portal: bool) -> str:
     lines += ["", (f"Lexicon gain (as typed): procedure at 1 {plain['procedure_at_1'] - bare['procedure_at_1']:+.3f}, "
               f"accuracy {plain['accuracy'] - bare['accuracy']:+.3f}; without diacritics: procedure at 1 "
               f"{folded['procedure_at_1'] - bare_folded['procedure_at_1']:+.3f}, accuracy {folded['accuracy'] - bare_folded['accuracy']:+.3f}."),
-              "", "## Accuracy by field asked", "", "| field | correct | questions |", "|---|---|---|"]
+              "", "## Held-out questions", "",
+              (f"{holdout['n']} questions (`eval/gold/procedures_holdout.jsonl`) written from the catalogue by "
+               "someone who had not seen the system or the development set: what tuning on the set above "
+               "does not show."), "",
+              "| run | procedure at rank 1 | answer accuracy | declined |", "|---|---|---|---|",
+              f"| as typed | {holdout['procedure_at_1']:.3f} | {holdout['accuracy']:.3f} | {holdout['abstained']:.3f} |",
+              f"| diacritics stripped | {holdout_folded['procedure_at_1']:.3f} | {holdout_folded['accuracy']:.3f} | {holdout_folded['abstained']:.3f} |",
+              "", "Misses (as typed):", ""]
+    for r in holdout["misses"]:
+        why = "declined" if r["abstained"] else (f"chose {r['chosen']}" if not r["right_procedure"] else f"missing {r['missing']}")
+        lines.append(f"- {r['id']}: {r['question']} — {why}")
+    lines += ["", "## Accuracy by field asked", "", "| field | correct | questions |", "|---|---|---|"]
     lines += [f"| {k} | {c} | {n} |" for k, (c, n) in fields.items()]
     lines += ["", "## Misses (as typed, with lexicon)", ""]
     for r in plain["misses"]:
