@@ -114,7 +114,7 @@ def score_questions(engine, questions: list[dict], gold: list[dict]) -> dict:
     }
 
 
-def _lines(extraction: dict, questions: dict | None) -> list[str]:
+def _lines(extraction: dict, questions: dict | None, holdout: dict | None = None) -> list[str]:
     out = ["# Plan duties", "",
            "Gold: `eval/gold/duties.jsonl` (hand-checked; judgement calls in `eval/gold/duties.md`).", "",
            "| origin | gold | extracted | recovered | recall | precision | lead right | due date right |",
@@ -137,10 +137,21 @@ def _lines(extraction: dict, questions: dict | None) -> list[str]:
                 "| kind | right | questions |", "|---|---|---|"]
         out += [f"| {k} | {a} | {b} |" for k, (a, b) in questions["by_kind"].items()]
         out += ["", "Misses:", ""]
-        out += [f"- {m['id']} ({m['kind']}): {m['question']} — "
-                + ("declined" if m["abstained"] else f"missing duties {m['missing']} facts {m['facts']}")
-                for m in questions["misses"]] or ["- none"]
+        out += _misses(questions)
+    if holdout:
+        out += ["", "## Held-out duty questions", "",
+                (f"{holdout['n']} questions (`eval/gold/duty_questions_holdout.jsonl`) written by someone who had "
+                 f"not seen the system or the set above: accuracy **{holdout['accuracy']:.3f}**."), "",
+                "| kind | right | questions |", "|---|---|---|"]
+        out += [f"| {k} | {a} | {b} |" for k, (a, b) in holdout["by_kind"].items()]
+        out += ["", "Misses:", "", *_misses(holdout)]
     return out
+
+
+def _misses(scored: dict) -> list[str]:
+    return [f"- {m['id']} ({m['kind']}): {m['question']} — "
+            + ("declined" if m["abstained"] else f"missing duties {m['missing']} facts {m['facts']}")
+            for m in scored["misses"]] or ["- none"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,13 +161,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     gold = load(GOLD / "duties.jsonl")
     extraction = score_extraction(gold, extracted())
-    questions = None
+    questions = holdout = None
     if args.data:
         from service.engine import build_engine
         from service.settings import Settings
 
-        questions = score_questions(build_engine(Settings(data_dir=args.data)), load(GOLD / "duty_questions.jsonl"), gold)
-    text = "\n".join(_lines(extraction, questions)) + "\n"
+        engine = build_engine(Settings(data_dir=args.data))
+        questions = score_questions(engine, load(GOLD / "duty_questions.jsonl"), gold)
+        holdout = score_questions(engine, load(GOLD / "duty_questions_holdout.jsonl"), gold)
+    text = "\n".join(_lines(extraction, questions, holdout)) + "\n"
     print(text)
     if args.report:
         args.report.write_text(text, encoding="utf-8")

@@ -109,7 +109,7 @@ class Answerer:
             communes = q.communes or ((fold(filters.commune),) if filters and filters.commune else ())
             asked = DutyQuestion.read(q.text, communes, self.duties.table, self.today())
             if asked:
-                answered = self._answer_duties(asked, session)
+                answered = self._answer_duties(asked, q.text, session)
                 if answered:
                     return answered
         hits = self.searcher.search(q.text, k=max(k, RETRIEVE_K), filters=filters)
@@ -183,11 +183,16 @@ class Answerer:
 
     # -- duties -------------------------------------------------------------------------------
 
-    def _answer_duties(self, asked: DutyQuestion, session: str) -> Answer | None:
+    def _answer_duties(self, asked: DutyQuestion, text: str, session: str) -> Answer | None:
         """A list of duties with their sources; None (answer from passages instead) when no
         duty matches a question that names no unit or period, since then it may not be a
-        question about duties at all."""
+        question about duties at all. "Who leads X" in words the plan does not use is found
+        by retrieval: the duty whose source holds the best passage, if it carries the question."""
         duties = self.duties.select(asked)
+        if not duties and asked.kind == "lead":
+            hits = self.searcher.search(text, k=1, filters=Filters(commune=asked.commune or None, kind="plan"))
+            if hits and self.support(understand(text, self.searcher.known_communes, self._phrases), hits[0]) >= SUPPORT_THRESHOLD:
+                duties = self.duties.from_passage(hits[0].chunk.doc_id, hits[0].chunk.start, hits[0].chunk.end)
         if not duties:
             if asked.units or asked.period or asked.due_before:
                 return Answer(render("duty_none", office=office()), abstained=True, session_id=session,

@@ -29,9 +29,10 @@ LEAD_MATCH = 0.6  # share of the task words a duty must carry to answer "ai ch�
 SOON_DAYS = 45  # "sắp đến hạn": due within this many days
 
 _LEAD = re.compile(r"\b(ai|don vi nao|co quan nao|phong nao|giao (ai|don vi nao|cho ai))\b.{0,40}"
-                   r"\b(chu tri|phu trach|thuc hien|duoc giao|tham muu|lam)\b|\b(chu tri|giao)\b.{0,12}\b(ai|don vi nao)\b")
+                   r"\b(chu tri|phu trach|thuc hien|duoc giao|tham muu|lam|dung ra|chiu trach nhiem|dam nhiem|dam nhan)\b|"
+                   r"\b(chu tri|giao)\b.{0,12}\b(ai|don vi nao)\b")
 _LIST = re.compile(r"phai lam (gi|nhung gi)|chu tri (nhung |cac )?(viec|nhiem vu)|duoc giao (nhung |cac )?(viec|nhiem vu)|"
-                   r"(nhiem vu|viec) (gi|nao)|nhung viec|co (nhiem vu|trach nhiem) gi|trach nhiem gi|lam nhung gi|"
+                   r"(nhiem vu|viec)( \w+){0,2} (gi|nao)|nhung viec|han trong|co (nhiem vu|trach nhiem) gi|trach nhiem gi|lam nhung gi|"
                    r"(phai|can) (xong|hoan thanh)|han (quy|thang|truoc|den)|den han|sap den han|thoi han|"
                    r"phai co truoc|khi nao|lam thuong xuyen|dinh ky")
 _QUARTER = re.compile(r"\bquy\s+(iv|iii|ii|i|[1-4])(?:\s*(?:/|nam)\s*(\d{4}))?")
@@ -126,6 +127,12 @@ class DutyAnswerer:
             topical = [d for s, d in scored if s >= 0.5] if q.words else []
             return topical or [d for _, d in scored]
         return []  # a list with nothing to select it by is a question for the passages
+
+    def from_passage(self, doc_id: str, start: int, end: int) -> list[Duty]:
+        """The duty whose source holds a retrieved passage: "ai chủ trì X" asked in other words
+        than the plan's is found by retrieval, then answered from the record."""
+        return [d for d in self.table.duties if d.doc_id == doc_id and d.start <= start < d.end
+                or d.doc_id == doc_id and start <= d.start < end][:1]
 
     def compose(self, q: DutyQuestion, duties: list[Duty], number) -> str:
         """Header, then one line per duty: task — lead; partners; deadline [n]."""
