@@ -32,6 +32,7 @@ class Period:
 
     start: datetime.date
     end: datetime.date
+    whole: bool = True  # the deadline lies wholly inside (quý II); False: only its due date (sắp đến hạn)
 
 
 class DutyTable:
@@ -108,7 +109,8 @@ def _within(duty: Duty, period: Period) -> bool:
     if not duty.due_date:
         return False
     due = datetime.date.fromisoformat(duty.due_date)
-    return period.start <= _span_start(duty, due) and due <= period.end
+    start = _span_start(duty, due) if period.whole else due
+    return period.start <= start and due <= period.end
 
 
 def _span_start(duty: Duty, due: datetime.date) -> datetime.date:

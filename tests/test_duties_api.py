@@ -170,3 +170,28 @@ def test_sources_are_verbatim_slices_of_the_documents(engine):
 
 def test_unit_keys_agree_between_query_and_table(engine):
     assert unit_key("phòng VHXH") in engine.answerer.duties.table.unit_keys
+
+
+@pytest.mark.parametrize("question, period, due_before", [
+    ("Quảng Sơn có những việc nào hạn trước ngày 01/9/2025?", None, datetime.date(2025, 8, 31)),
+    ("Dân Hòa có những việc nào phải xong trước hết quý I/2026?", None, datetime.date(2026, 3, 31)),
+    ("xa an khanh quy II/2026 can hoan thanh nhung viec gi", (datetime.date(2026, 4, 1), datetime.date(2026, 6, 30)), None),
+    ("Quảng Sơn có việc nào phải xong trong tháng 9/2025?", (datetime.date(2025, 9, 1), datetime.date(2025, 9, 30)), None),
+])
+def test_a_duty_question_reads_its_period(engine, question, period, due_before):
+    from service.answer.duties import DutyQuestion
+
+    asked = DutyQuestion.read(question, (), engine.answerer.duties.table, datetime.date(2026, 11, 21))
+    assert asked is not None and asked.kind == "list"
+    assert (asked.period.start, asked.period.end) == period if period else asked.period is None
+    assert asked.due_before == due_before
+
+
+def test_soon_due_counts_from_today(engine):
+    from service.answer.duties import SOON_DAYS, DutyQuestion
+
+    today = datetime.date(2026, 11, 21)
+    asked = DutyQuestion.read("An Khánh việc nào sắp đến hạn?", ("an khanh",), engine.answerer.duties.table, today)
+    assert asked.period.start == today and asked.period.end == today + datetime.timedelta(days=SOON_DAYS)
+    selected = engine.answerer.duties.select(asked)
+    assert selected and all(today.isoformat() <= d.due_date <= asked.period.end.isoformat() for d in selected)

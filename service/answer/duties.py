@@ -77,7 +77,7 @@ class DutyQuestion:
 def _period(folded: str, today: datetime.date) -> tuple[Period | None, datetime.date | None]:
     """(period whose deadlines are asked for, or the date everything must be due by)."""
     if "sap den han" in folded or "sap het han" in folded:
-        return Period(today, today + datetime.timedelta(days=SOON_DAYS)), None
+        return Period(today, today + datetime.timedelta(days=SOON_DAYS), whole=False), None
     for pattern, kind in ((_DAY, "day"), (_MONTH, "month"), (_QUARTER, "quarter")):
         match = pattern.search(folded)
         if not match:
