@@ -152,6 +152,7 @@ def test_cli_rejects_a_bad_date_in_vietnamese(engine, monkeypatch, capsys):
 def test_duty_questions_are_answered_from_the_records_with_citations(client, question, expected, fact):
     body = client.post("/api/ask", json={"question": question}).json()
     assert not body["abstained"] and body["citations"]
+    assert body["mode"] == "extractive" and body["answerer"] == "duties"
     assert expected in body["answer"] and fact in body["answer"]
     for c in body["citations"]:
         assert f"[{c['n']}]" in body["answer"] and c["kind"] == "plan" and c["text"]

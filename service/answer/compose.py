@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from ingest.clean import CELL_SEP
 from ingest.textnorm import fold, has_diacritics
 from retriever import segment
-from retriever.search import Filters, Hit, Searcher
 from retriever.duties import DutyTable
+from retriever.search import Filters, Hit, Searcher
 from service.answer.duties import DutyAnswerer, DutyQuestion
 from service.answer.procedure import ProcedureAnswerer
 from service.answer.render import office, render
@@ -67,14 +67,15 @@ class Answer:
     answer: str
     citations: list[dict] = field(default_factory=list)
     abstained: bool = False
-    mode: str = "extractive"
+    mode: str = "extractive"  # the contract's values: "extractive" | "llm"
+    answerer: str = "passages"  # which extractive answerer: "passages" | "procedure" | "duties"
     session_id: str = ""
     reason: str | None = None  # why the answer declined, when it did
     support: float | None = None
 
     def to_json(self) -> dict:
         return {"answer": self.answer, "citations": self.citations, "abstained": self.abstained,
-                "mode": self.mode, "session_id": self.session_id, "reason": self.reason}
+                "mode": self.mode, "answerer": self.answerer, "session_id": self.session_id, "reason": self.reason}
 
 
 class Answerer:
@@ -105,8 +106,10 @@ class Answerer:
         if declined:
             declined.session_id = session
             return declined
-        if self.duties and not (filters and filters.kind == "procedure"):
-            communes = q.communes or ((fold(filters.commune),) if filters and filters.commune else ())
+        communes = q.communes or ((fold(filters.commune),) if filters and filters.commune else ())
+        # Officers name their commune or speak of the plans; a citizen's `phải báo công an
+        # trước mấy giờ` does neither and is a question about a procedure.
+        if self.duties and not (filters and filters.kind == "procedure") and (communes or _PLAN_WORDS.search(q.folded)):
             asked = DutyQuestion.read(q.text, communes, self.duties.table, self.today())
             if asked:
                 answered = self._answer_duties(asked, q.text, session)
@@ -161,11 +164,14 @@ class Answerer:
         # Deeper, among procedures only: look-alike records (`Xóa đăng ký thường trú`) can
         # fill the first eight passages and push the one asked for out of them.
         hits = self.searcher.search(q.text, k=PROCEDURE_K, filters=Filters(kind="procedure")) or hits
-        support = max(self.support(q, h) for h in hits[:3] if h.chunk.kind == "procedure")
-        wording = " ".join(self.searcher.lexicon.expansions(q.text))
-        if wording:  # the documents' wording of the citizen's everyday phrases
+        top = [h for h in hits[:3] if h.chunk.kind == "procedure"]
+        support = max(self.support(q, h) for h in top)
+        # The documents' wording of the citizen's everyday phrases, each phrase on its own: one
+        # phrase that misfires (`khách đến nhà` → `lưu động`) must not dilute the one that
+        # carries the question (`ngủ lại` → `lưu trú`).
+        for wording in self.searcher.lexicon.expansions(q.text):
             documents = understand(wording, self.searcher.known_communes, self._phrases)
-            support = max(support, *(self.support(documents, h) for h in hits[:3] if h.chunk.kind == "procedure"))
+            support = max(support, *(self.support(documents, h) for h in top))
         if support < PROCEDURE_SUPPORT_THRESHOLD:
             result = self._abstain("unsupported", session)
             result.support = support
@@ -179,7 +185,7 @@ class Answerer:
             code = self.procedures.code_of_doc(c["doc_id"])
             if code:
                 c["procedure_code"] = code
-        return Answer(text, citations=citations, session_id=session, support=support, mode="procedure")
+        return Answer(text, citations=citations, session_id=session, support=support, answerer="procedure")
 
     # -- duties -------------------------------------------------------------------------------
 
@@ -196,7 +202,7 @@ class Answerer:
         if not duties:
             if asked.units or asked.period or asked.due_before:
                 return Answer(render("duty_none", office=office()), abstained=True, session_id=session,
-                              reason="no_duty", mode="duties")
+                              reason="no_duty", answerer="duties")
             return None
         sources = {d["doc_id"]: d for d in self.searcher.generation.documents}
         citations: list[dict] = []
@@ -215,7 +221,7 @@ class Answerer:
             return numbers[duty.id]
 
         text = self.duties.compose(asked, duties, number)
-        return Answer(text, citations=citations, session_id=session, mode="duties")
+        return Answer(text, citations=citations, session_id=session, answerer="duties")
 
     # -- declining ----------------------------------------------------------------------------
 

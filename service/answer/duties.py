@@ -58,7 +58,7 @@ class DutyQuestion:
         folded = re.sub(r"\s+", " ", re.sub(r"[^\w/ -]", " ", fold(text))).strip()
         lead = bool(_LEAD.search(folded))
         units = () if lead else tuple(table.units_in(text))  # in "ai chủ trì …" a unit is part of the task
-        if not (lead or _LIST.search(folded) or (units and re.search(r"chu tri|duoc giao|phai|nhiem vu|trach nhiem", folded))):
+        if not (lead or _LIST.search(folded) or (units and re.search(r"chu tri|duoc giao|phai lam|nhiem vu|trach nhiem", folded))):
             return None
         period, due_before = _period(folded, today)
         if lead:
