@@ -2,10 +2,10 @@
 
 1. Extraction: every bundled plan is read and its duties extracted (`ingest.duty`); a gold
    duty is recovered when an extracted duty of the same plan carries its `match` text (both
-   normalised: one tone-mark convention, whitespace collapsed, markup dropped). Row recall and
-   precision are over the appendix tables; prose is reported beside them. For each recovered
-   row: is the lead unit right (the gold cell's units, canonicalised, equal the extracted
-   ones) and the due date right.
+   compared as `eval.retrieval.canon` does: normalised, markup and cell separators dropped).
+   Row recall and precision are over the appendix tables; prose is reported beside them. For
+   each recovered row: is the lead unit right (the gold cell's units, canonicalised, equal
+   the extracted ones) and the due date right.
 2. Questions (eval/gold/duty_questions.jsonl) through the answerer, as `/api/ask` does: right
    when the answer lists every expected duty (its source cited), states every fact, and, for
    a question the plans do not cover, says that nothing was found.
@@ -16,28 +16,16 @@
 from __future__ import annotations
 
 import argparse
-import json
-import re
 from pathlib import Path
 
-from ingest.clean import CELL_SEP, strip_inline_markup
+from eval.retrieval import canon, load_gold
 from ingest.document import read_document
 from ingest.duty import Duty, extract_duties
-from ingest.textnorm import fold, normalize
+from ingest.textnorm import fold
 from ingest.units import canonical_unit, split_units
 
 GOLD = Path(__file__).resolve().parent / "gold"
 PLANS = Path(__file__).resolve().parent.parent / "corpus" / "plans"
-
-
-def load(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def _norm(text: str) -> str:
-    """A tab between two cells in the plan file is the cell separator in the cleaned text."""
-    text = normalize(strip_inline_markup(text.replace("\t", CELL_SEP)))
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def extracted(plans: Path = PLANS) -> dict[str, list[Duty]]:
@@ -62,9 +50,9 @@ def score_extraction(gold: list[dict], duties: dict[str, list[Duty]]) -> dict:
         found, misses, wrong_lead, wrong_due = [], [], [], []
         used: set[str] = set()
         for g in items:
-            needle = _norm(g["match"])
+            needle = canon(g["match"])
             match = next((d for d in duties.get(g["doc"], []) if d.origin == origin
-                          and needle in _norm(d.text)), None)
+                          and needle in canon(d.text)), None)
             if match is None:
                 misses.append(g)
                 continue
@@ -94,10 +82,10 @@ def score_questions(engine, questions: list[dict], gold: list[dict]) -> dict:
     rows = []
     for q in questions:
         answer = engine.ask(q["question"])
-        cited = " ".join(_norm(c["text"]) for c in answer.citations)
+        cited = " ".join(canon(c["text"]) for c in answer.citations)
         text = fold(answer.answer).lower()
         if q["expect_ids"]:
-            missing = [i for i in q["expect_ids"] if _norm(by_id[i]["match"]) not in cited]
+            missing = [i for i in q["expect_ids"] if canon(by_id[i]["match"]) not in cited]
             facts = [f for f in q["facts"] if fold(f).lower() not in text]
             right = not answer.abstained and not missing and not facts
         else:
@@ -159,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, help="an index folder, to also ask the duty questions")
     parser.add_argument("--report", type=Path)
     args = parser.parse_args(argv)
-    gold = load(GOLD / "duties.jsonl")
+    gold = load_gold(GOLD / "duties.jsonl")
     extraction = score_extraction(gold, extracted())
     questions = holdout = None
     if args.data:
@@ -167,8 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         from service.settings import Settings
 
         engine = build_engine(Settings(data_dir=args.data))
-        questions = score_questions(engine, load(GOLD / "duty_questions.jsonl"), gold)
-        holdout = score_questions(engine, load(GOLD / "duty_questions_holdout.jsonl"), gold)
+        questions = score_questions(engine, load_gold(GOLD / "duty_questions.jsonl"), gold)
+        holdout = score_questions(engine, load_gold(GOLD / "duty_questions_holdout.jsonl"), gold)
     text = "\n".join(_lines(extraction, questions, holdout)) + "\n"
     print(text)
     if args.report:

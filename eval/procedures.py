@@ -15,10 +15,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
+from eval.retrieval import load_gold
 from ingest.textnorm import fold
 from retriever.lexicon import Lexicon
 from retriever.search import Filters
@@ -27,10 +27,6 @@ from service.settings import Settings
 
 GOLD = Path(__file__).resolve().parent / "gold"
 HELD_OUT = ("procedures_holdout.jsonl", "procedures_holdout2.jsonl")
-
-
-def load(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def ask_one(engine: Engine, item: dict, question: str) -> dict:
@@ -92,7 +88,7 @@ def portal(engine: Engine, gold: list[dict], k: int = 10) -> dict:
 def run(engine: Engine, with_portal: bool) -> str:
     engine.load()
     assert engine.searcher is not None
-    gold = load(GOLD / "procedures.jsonl")
+    gold = load_gold(GOLD / "procedures.jsonl")
     plain = citizen(engine, gold)
     folded = citizen(engine, gold, folded=True)
     lexicon = engine.searcher.lexicon
@@ -103,7 +99,7 @@ def run(engine: Engine, with_portal: bool) -> str:
     finally:
         engine.searcher.lexicon = lexicon
     fields = by_field(engine, gold)
-    held = {name: (citizen(engine, load(GOLD / name)), citizen(engine, load(GOLD / name), folded=True))
+    held = {name: (citizen(engine, load_gold(GOLD / name)), citizen(engine, load_gold(GOLD / name), folded=True))
             for name in HELD_OUT}
     every = [plain, *(typed for typed, _ in held.values())]
     total = sum(r["n"] for r in every)
@@ -148,7 +144,7 @@ def run(engine: Engine, with_portal: bool) -> str:
         why = "declined" if r["abstained"] else (f"chose {r['chosen']}" if not r["right_procedure"] else f"missing {r['missing']}")
         lines.append(f"- {r['id']}: {r['question']} — {why}")
     if with_portal:
-        p = portal(engine, load(GOLD / "portal.jsonl"))
+        p = portal(engine, load_gold(GOLD / "portal.jsonl"))
         lines += ["", "## Retrieval over the portal crawl", "",
                   f"{p['n']} questions (`eval/gold/portal.jsonl`), index with the full crawl and the catalogue.", "",
                   "| hit@1 | hit@5 | MRR@10 |", "|---|---|---|",

@@ -38,7 +38,12 @@ class Period:
 class DutyTable:
     def __init__(self, documents: list[dict]):
         self.duties: list[Duty] = [Duty.from_json(d) for doc in documents for d in doc.get("duties") or []]
-        self.sources = {doc["doc_id"]: doc.get("source") for doc in documents}
+        self.sources = {doc["doc_id"]: doc.get("source") for doc in documents if doc.get("duties")}
+        # Worked out once per duty, not per question: unit keys by role, and the words of the task.
+        self._keys = {d.id: {"lead": {unit_key(u) for u in d.leads}, "partner": {unit_key(u) for u in d.partners}}
+                      for d in self.duties}
+        self._words = {d.id: set(segment.folded(" ".join(filter(None, (d.task, d.product, d.area)))))
+                       for d in self.duties}
         self.unit_keys = {unit_key(u) for d in self.duties for u in (*d.leads, *d.partners)
                           if not fold(u).startswith("cac ")}
 
@@ -51,8 +56,7 @@ class DutyTable:
         date (undated last), then in document order."""
         out = self.duties
         if unit:
-            key = unit_key(unit)
-            out = [d for d in out if key in {unit_key(u) for u in _units(d, role)}]
+            out = [d for d in out if self.has_unit(d, {unit_key(unit)}, role)]
         if commune:
             wanted = _commune_key(commune)
             out = [d for d in out if d.commune and wanted in _commune_key(d.commune)]
@@ -65,13 +69,19 @@ class DutyTable:
             return [d for _, d in sorted(scored, key=lambda sd: -sd[0])]
         return sorted(out, key=lambda d: (d.due_date or "9999", d.doc_id, d.start))
 
+    def has_unit(self, duty: Duty, keys: set[str], role: str = "lead") -> bool:
+        """The duty names one of these units (`unit_key`s) as lead, partner or either (`any`)."""
+        held = self._keys[duty.id]
+        units = held["lead"] | held["partner"] if role == "any" else held[role]
+        return bool(units & keys)
+
     def match(self, text: str, duty: Duty) -> float:
         """Share of the text's words (syllables and pairs, folded) found in the duty's task,
         product and area."""
         words = [t for t in segment.folded(text) if not set(t.split("_")) <= _FILLER]
         if not words:
             return 0.0
-        body = set(segment.folded(" ".join(filter(None, (duty.task, duty.product, duty.area)))))
+        body = self._words[duty.id]
         return sum(1 for w in words if w in body) / len(words)
 
     def units_in(self, text: str) -> list[str]:
@@ -89,14 +99,6 @@ class DutyTable:
             else:
                 i += 1
         return list(dict.fromkeys(found))
-
-
-def _units(duty: Duty, role: str) -> tuple[str, ...]:
-    if role == "partner":
-        return duty.partners
-    if role == "any":
-        return (*duty.leads, *duty.partners)
-    return duty.leads
 
 
 def _commune_key(name: str) -> str:

@@ -184,15 +184,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             return error(404, "procedure_not_found", f"Không tìm thấy thủ tục có mã {key[:40]!r}.")
         return found
 
-    def _duties(unit: str, commune: str, due_before: datetime.date | None, q: str, role: str) -> list:
-        return current().duties(unit=normalize(unit).strip(), commune=normalize(commune).strip(),
-                                due_before=due_before, q=normalize(q).strip(), role=role)
-
     @app.get("/api/duties")
     def duties(unit: str = Query("", max_length=200), commune: str = Query("", max_length=100),
                due_before: datetime.date | None = None, q: str = Query("", max_length=settings.max_query_chars),
                role: Literal["lead", "partner", "any"] = "lead", format: Literal["json", "csv", "ics"] = "json"):
-        found = _duties(unit, commune, due_before, q, role)
+        found = current().duties(unit=normalize(unit).strip(), commune=normalize(commune).strip(),
+                                 due_before=due_before, q=normalize(q).strip(), role=role)
         if format == "csv":
             return Response(to_csv(found), media_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition": 'attachment; filename="nhiem-vu.csv"'})

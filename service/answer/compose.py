@@ -112,7 +112,7 @@ class Answerer:
         if self.duties and not (filters and filters.kind == "procedure") and (communes or _PLAN_WORDS.search(q.folded)):
             asked = DutyQuestion.read(q.text, communes, self.duties.table, self.today())
             if asked:
-                answered = self._answer_duties(asked, q.text, session)
+                answered = self._answer_duties(asked, q, session)
                 if answered:
                     return answered
         hits = self.searcher.search(q.text, k=max(k, RETRIEVE_K), filters=filters)
@@ -189,38 +189,36 @@ class Answerer:
 
     # -- duties -------------------------------------------------------------------------------
 
-    def _answer_duties(self, asked: DutyQuestion, text: str, session: str) -> Answer | None:
+    def _answer_duties(self, asked: DutyQuestion, q: Question, session: str) -> Answer | None:
         """A list of duties with their sources; None (answer from passages instead) when no
         duty matches a question that names no unit or period, since then it may not be a
         question about duties at all. "Who leads X" in words the plan does not use is found
         by retrieval: the duty whose source holds the best passage, if it carries the question."""
         duties = self.duties.select(asked)
         if not duties and asked.kind == "lead":
-            hits = self.searcher.search(text, k=1, filters=Filters(commune=asked.commune or None, kind="plan"))
-            if hits and self.support(understand(text, self.searcher.known_communes, self._phrases), hits[0]) >= SUPPORT_THRESHOLD:
+            hits = self.searcher.search(q.text, k=1, filters=Filters(commune=asked.commune or None, kind="plan"))
+            if hits and self.support(q, hits[0]) >= SUPPORT_THRESHOLD:
                 duties = self.duties.from_passage(hits[0].chunk.doc_id, hits[0].chunk.start, hits[0].chunk.end)
         if not duties:
             if asked.units or asked.period or asked.due_before:
                 return Answer(render("duty_none", office=office()), abstained=True, session_id=session,
                               reason="no_duty", answerer="duties")
             return None
-        sources = {d["doc_id"]: d for d in self.searcher.generation.documents}
         citations: list[dict] = []
         numbers: dict[str, int] = {}
 
         def number(duty) -> int:
             if duty.id not in numbers:
-                doc = sources.get(duty.doc_id, {})
                 numbers[duty.id] = len(citations) + 1
                 citations.append({
                     "n": numbers[duty.id], "doc_id": duty.doc_id, "title": duty.plan_title,
-                    "source": doc.get("source"), "kind": "plan", "section": duty.section, "page": None,
+                    "source": self.duties.table.sources.get(duty.doc_id), "kind": "plan", "section": duty.section, "page": None,
                     "text": duty.text, "score": 1.0, "commune": duty.commune, "year": duty.plan_year,
                     "duty_id": duty.id,
                 })
             return numbers[duty.id]
 
-        text = self.duties.compose(asked, duties, number)
+        text = self.duties.compose(duties, number)
         return Answer(text, citations=citations, session_id=session, answerer="duties")
 
     # -- declining ----------------------------------------------------------------------------

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from ingest.deadline import parse_deadline
 from ingest.duty import Duty
 from ingest.textnorm import fold
-from ingest.units import unit_key
 from retriever.duties import DutyTable, Period
 from service.answer.render import render
 
@@ -86,10 +85,8 @@ def _period(folded: str, today: datetime.date) -> tuple[Period | None, datetime.
         if end is None:
             continue
         by = _BY.search(folded[: match.start()])
-        if kind == "day":
-            # `trước ngày 01/9/2025` is parsed strictly by the deadline reader only with its word
-            day = datetime.date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
-            return None, day - datetime.timedelta(days=1) if by and by.group(1) == "truoc" else day
+        if kind == "day":  # `trước ngày 01/9/2025`: strictly before, so due by 31/8
+            return None, end - datetime.timedelta(days=1) if by and by.group(1) == "truoc" else end
         start = end.replace(day=1) if kind == "month" else end.replace(month=end.month - 2, day=1)
         return (None, end) if by else (Period(start, end), None)
     return None, None
@@ -112,7 +109,7 @@ class DutyAnswerer:
         """The duties that answer the question, best first."""
         pool = self.table.find(commune=q.commune, period=q.period, due_before=q.due_before)
         if q.units:
-            pool = [d for d in pool if any(u in q.units for u in _keys(d))]
+            pool = [d for d in pool if self.table.has_unit(d, set(q.units))]
         if q.table_only:
             pool = [d for d in pool if d.origin == "table"] or pool
         if q.recurring:
@@ -131,10 +128,10 @@ class DutyAnswerer:
     def from_passage(self, doc_id: str, start: int, end: int) -> list[Duty]:
         """The duty whose source holds a retrieved passage: "ai chủ trì X" asked in other words
         than the plan's is found by retrieval, then answered from the record."""
-        return [d for d in self.table.duties if d.doc_id == doc_id and d.start <= start < d.end
-                or d.doc_id == doc_id and start <= d.start < end][:1]
+        return [d for d in self.table.duties
+                if d.doc_id == doc_id and (d.start <= start < d.end or start <= d.start < end)][:1]
 
-    def compose(self, q: DutyQuestion, duties: list[Duty], number) -> str:
+    def compose(self, duties: list[Duty], number) -> str:
         """Header, then one line per duty: task — lead; partners; deadline [n]."""
         plans = sorted({d.plan_title for d in duties})
         out = [render("duty_header", plans="; ".join(plans), count=str(len(duties)))]
@@ -159,6 +156,3 @@ class DutyAnswerer:
             out.append(render("duty_more", count=str(len(duties) - MAX_LISTED)))
         return "\n".join(out)
 
-
-def _keys(duty: Duty) -> set[str]:
-    return {unit_key(u) for u in duty.leads}
