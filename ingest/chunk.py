@@ -12,7 +12,7 @@ import re
 
 from ingest.clean import CELL_SEP
 from ingest.records import Chunk, Document, content_id
-from ingest.structure import heading_kind
+from ingest.structure import heading_kind, push_heading
 
 # ~150-200 Vietnamese words: long enough to hold a bullet list of targets, short enough
 # that a citation shows the reader the sentence that answers, not a page.
@@ -99,13 +99,7 @@ def chunk(doc: Document) -> list[Chunk]:
         if kind is not None:
             flush()
             seen_body_heading = True
-            if kind == "caps":
-                stack.clear()
-            else:
-                kinds = [k for k, _ in stack]
-                if kind in kinds:
-                    del stack[kinds.index(kind) :]
-            stack.append((kind, line.text))
+            push_heading(stack, kind, line.text)
             columns, group = (), ""
             continue
         if columns:

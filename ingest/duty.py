@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from ingest.clean import CELL_SEP, MARKER
 from ingest.deadline import Deadline, find_deadline, parse_deadline
 from ingest.records import Document, Line, content_id
-from ingest.structure import heading_kind
+from ingest.structure import heading_kind, push_heading
 from ingest.textnorm import fold
 from ingest.units import canonical_unit, looks_like_unit, split_units
 
@@ -462,7 +462,7 @@ class _ProseReader:
     def heading(self, item: _Item, kind: str) -> None:
         self.close_block()
         self.seen_body_heading, self.closing, self.unit, self.unit_bullets = True, False, None, 0
-        self.push(kind, item.first.text)
+        push_heading(self.stack, kind, item.first.text)
         body = item.body
         if kind in ("roman", "caps"):
             self.in_org = "to chuc thuc hien" in fold(body)
@@ -479,7 +479,7 @@ class _ProseReader:
         if inline and looks_like_unit(_UNIT_PREFIX.sub("", inline.group("unit"))):
             # `6. Đề nghị <Unit>: <task>` is a heading and its one duty at once
             self.unit = None
-            self.push("num", item.first.text[: inline.start("task")].rstrip(": "))
+            push_heading(self.stack, "num", item.first.text[: inline.start("task")].rstrip(": "))
             self.emit(
                 item,
                 inline.group("task").strip(),
@@ -505,14 +505,6 @@ class _ProseReader:
         match = _GIAO.match(item.body) or _SUBJECT.match(item.body)
         if match:
             self.emit(item, item.body, _units(match.group("unit")))
-
-    def push(self, kind: str, text: str) -> None:
-        kinds = [k for k, _ in self.stack]
-        if kind == "caps":
-            self.stack.clear()
-        elif kind in kinds:
-            del self.stack[kinds.index(kind) :]
-        self.stack.append((kind, text))
 
     def section(self) -> str:
         return SECTION_SEP.join(text for _, text in self.stack)

@@ -49,6 +49,17 @@ def heading_kind(line: Line) -> str | None:
     return None
 
 
+def push_heading(stack: list[tuple[str, str]], kind: str, text: str) -> None:
+    """Enter a heading on a section path of (kind, text): a caps heading starts the path
+    afresh; a heading of a kind already on the path replaces it and everything below it."""
+    kinds = [k for k, _ in stack]
+    if kind == "caps":
+        stack.clear()
+    elif kind in kinds:
+        del stack[kinds.index(kind) :]
+    stack.append((kind, text))
+
+
 @dataclass(frozen=True)
 class Meta:
     title: str
