@@ -136,7 +136,8 @@ def _update(paths: list[Path], store: Store, embedder: Embedder, progress: Progr
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         old = old_sources.get(key)
-        if old and reusable and old["sha256"] == digest and not _stale(old, old_documents):
+        visibility = visibility_of(path, roots)
+        if old and reusable and old["sha256"] == digest and not _stale(old, old_documents, visibility):
             keep(key)
             report.unchanged.append(name)
             continue
@@ -162,7 +163,8 @@ def _update(paths: list[Path], store: Store, embedder: Embedder, progress: Progr
             doc_chunks = procedure_chunks(doc) if doc.kind == "procedure" else chunk(doc)
             file_chunks += doc_chunks
             doc_ids.append(doc_id)
-            record = {**doc.meta(), "text": doc.text, "chunks": len(doc_chunks), "path": key}
+            record = {**doc.meta(), "text": doc.text, "chunks": len(doc_chunks), "path": key,
+                      "visibility": visibility}
             if doc.kind == "plan":  # its duties, extracted once here and served from the index
                 record["duties"] = [d.to_json() for d in extract_duties(doc)]
                 record["duties_version"] = DUTIES_VERSION
@@ -206,11 +208,29 @@ def _update(paths: list[Path], store: Store, embedder: Embedder, progress: Progr
     return report
 
 
-def _stale(entry: dict, old_documents: dict[str, list[dict]]) -> bool:
+def _stale(entry: dict, old_documents: dict[str, list[dict]], visibility: str) -> bool:
     """A plan whose duties were extracted by an older extractor (or none) is read again, so
-    an unchanged file still gets the current duty table without rebuilding the whole index."""
-    return any(d.get("kind") == "plan" and d.get("duties_version") != DUTIES_VERSION
-               for doc_id in entry["doc_ids"] for d in old_documents.get(doc_id, []))
+    an unchanged file still gets the current duty table without rebuilding the whole index;
+    so is a file whose visibility is not the one recorded (indexes from before it was)."""
+    docs = [d for doc_id in entry["doc_ids"] for d in old_documents.get(doc_id, [])]
+    return any(d.get("visibility", "public") != visibility or
+               (d.get("kind") == "plan" and d.get("duties_version") != DUTIES_VERSION) for d in docs)
+
+
+# A file in a folder of one of these names is internal: answered to authenticated officers,
+# never on the public chat. The folder, not a flag, says so, so that re-ingesting the same
+# paths can never publish it by mistake.
+INTERNAL_FOLDERS = frozenset(["noi-bo", "noibo", "internal"])
+
+
+def visibility_of(path: Path, roots: list[Path]) -> str:
+    """`internal` when the file sits in an internal folder at or below the ingested root."""
+    resolved = path.resolve()
+    for root in roots:
+        if resolved == root or resolved.is_relative_to(root):
+            folders = [root.name] + list(resolved.relative_to(root).parent.parts) if root.is_dir() else [root.parent.name]
+            return "internal" if any(f.lower() in INTERNAL_FOLDERS for f in folders) else "public"
+    return "public"
 
 
 def _kind_of(path: Path) -> str:

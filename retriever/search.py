@@ -44,6 +44,7 @@ class Filters:
     commune: str | None = None
     kind: str | None = None
     year: int | None = None
+    internal: bool = False  # include documents marked internal (officers only)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,11 @@ class Hit:
             "section": c.section, "page": c.page, "text": c.text, "score": round(self.score, 4),
             "commune": c.commune, "year": c.year,
         }
+
+
+def internal_ids(documents: list[dict]) -> frozenset[str]:
+    """Documents marked internal at ingestion: answered to officers only."""
+    return frozenset(d["doc_id"] for d in documents if d.get("visibility") == "internal")
 
 
 class Searcher:
@@ -83,6 +89,8 @@ class Searcher:
         self.known_communes = sorted({c for c in self._communes if c}, key=len, reverse=True)
         self._kinds = np.array([c.kind for c in self.chunks])
         self._years = np.array([c.year or 0 for c in self.chunks])
+        self.internal_ids = internal_ids(generation.documents)
+        self._internal = np.array([c.doc_id in self.internal_ids for c in self.chunks], dtype=bool)
 
     def lexical(self, view: str) -> BM25:
         """The BM25 index of one view (`bm25_words`, `bm25_syllables`, `bm25_folded`)."""
@@ -105,6 +113,8 @@ class Searcher:
             mask &= self._kinds == filters.kind
         if filters.year:
             mask &= self._years == filters.year
+        if not filters.internal:
+            mask &= ~self._internal
         return mask
 
     def scores(self, query: str, mode: str) -> np.ndarray:

@@ -4,8 +4,11 @@ CLI and the HTTP layer alike; neither builds its own."""
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from ingest.duty import Duty
 from ingest.textnorm import fold
@@ -15,9 +18,25 @@ from retriever.lexicon import Lexicon
 from retriever.search import Filters, Hit, Searcher
 from retriever.store import Store
 from service.answer.compose import Answer, Answerer
+from service.conversation import Conversations, is_follow_up, resolve, turn_of
 from service.settings import Settings
 
 BUNDLED_LEXICON = Path(__file__).resolve().parents[1] / "corpus" / "lexicon.tsv"
+
+
+class Generator(Protocol):
+    """An optional answer writer (an LLM) over the extractive answer's passages. It returns
+    only verified text; whatever it cannot verify it replaces with the extractive answer."""
+
+    def improve(self, question: str, extractive: Answer) -> Answer: ...
+
+    def condense(self, history: list[tuple[str, str]], question: str) -> str | None:
+        """A follow-up rewritten as a standalone question, or None."""
+        ...
+
+    def stream(self, question: str, extractive: Answer) -> Iterator[str | Answer]:
+        """Verified pieces of text as they are ready, then the final Answer."""
+        ...
 
 
 @dataclass
@@ -28,6 +47,8 @@ class Engine:
     lexicon: Lexicon | None = None
     searcher: Searcher | None = None
     answerer: Answerer | None = None
+    generator: Generator | None = None  # set when an LLM endpoint is configured (issue 7)
+    conversations: Conversations = field(default_factory=Conversations)
 
     def load(self) -> None:
         """Load the current index (raises `IndexMissing` when there is none)."""
@@ -55,8 +76,42 @@ class Engine:
         return self.searcher.search(query, k=k, filters=filters, mode=mode)
 
     def ask(self, question: str, k: int = 5, filters: Filters | None = None, session_id: str | None = None) -> Answer:
+        answer = None
+        for piece in self.ask_stream(question, k, filters, session_id):
+            answer = piece
+        return answer
+
+    def ask_stream(self, question: str, k: int = 5, filters: Filters | None = None,
+                   session_id: str | None = None) -> Iterator[str | Answer]:
+        """The answer in pieces as they are ready, then the whole Answer. The extractive
+        answer is ready at once and is sent line by line; a generator sends what it has
+        verified, sentence by sentence. A follow-up is read with the conversation first."""
         self._ensure_loaded()
-        return self.answerer.answer(question, k=k, filters=filters, session_id=session_id)
+        session = session_id or uuid.uuid4().hex
+        understood = self._understand(question, session)
+        answer = self.answerer.answer(understood, k=k, filters=filters, session_id=session)
+        if self.generator is not None and not answer.abstained:
+            for piece in self.generator.stream(understood, answer):
+                if isinstance(piece, Answer):
+                    answer = piece
+                else:
+                    yield piece
+        else:
+            yield from answer.answer.splitlines(keepends=True)
+        answer.session_id, answer.answer_id = session, uuid.uuid4().hex
+        answer.understood_as = understood if understood != question else None
+        self.conversations.add(session, turn_of(understood, answer))
+        yield answer
+
+    def _understand(self, question: str, session: str) -> str:
+        history = self.conversations.history(session)
+        if not history or not is_follow_up(question):
+            return question
+        if self.generator is not None:
+            condensed = self.generator.condense([(t.question, t.answer) for t in history], question)
+            if condensed:
+                return condensed
+        return resolve(question, history[-1])
 
     def procedures(self, query: str = "", field: str = "", level: str = "", limit: int = 20, offset: int = 0) -> dict:
         """Procedures, one per code (the catalogue's record before the portal's): ranked by
@@ -91,10 +146,12 @@ class Engine:
         return {**_summary(doc_id, record, None), "record": record, "other_sources": others}
 
     def duties(self, unit: str = "", commune: str = "", due_before: datetime.date | None = None,
-               q: str = "", role: str = "lead") -> list[Duty]:
-        """Plan duties that pass the filters given (`retriever.duties.DutyTable.find`)."""
+               q: str = "", role: str = "lead", internal: bool = False) -> list[Duty]:
+        """Plan duties that pass the filters given (`retriever.duties.DutyTable.find`); those of
+        internal plans only when `internal` (an authenticated officer asks)."""
         self._ensure_loaded()
-        return self.answerer.duties.table.find(unit=unit, commune=commune, due_before=due_before, q=q, role=role)
+        table = self.answerer.officer_duties if internal else self.answerer.duties
+        return table.table.find(unit=unit, commune=commune, due_before=due_before, q=q, role=role)
 
     def documents(self) -> list[dict]:
         self._ensure_loaded()

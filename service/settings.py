@@ -25,6 +25,23 @@ class Settings(BaseSettings):
     cors_origins: str = ""
     max_query_chars: int = 2000
     max_k: int = 50
+    # Officers' key for the authenticated officer view (internal documents); the admin key
+    # also opens it. Unset: only the admin key does.
+    officer_api_key: str | None = None
+    # Hardening (issue 6).
+    max_body_bytes: int = 64 * 1024  # JSON requests; uploads have their own limit
+    max_upload_bytes: int = 20 * 1024 * 1024
+    rate_limit_per_minute: int = 30  # questions (ask, search) per client per minute
+    rate_limit_burst: int = 10
+    request_timeout_s: float = 30.0  # a question that takes longer gets a 503, not a hang
+    retention_days: int = 30  # stored questions and feedback older than this are purged
+    trust_proxy: bool = False  # take the client address from X-Forwarded-For
+    # Optional LLM (issue 7): off unless llm_base_url is set.
+    llm_timeout_s: float = 8.0
+    llm_retries: int = 1
+    llm_breaker_failures: int = 3  # consecutive failures that open the circuit
+    llm_breaker_reset_s: float = 30.0  # how long an open circuit stays open
+    llm_temperature: float = 0.0
 
 
 @cache

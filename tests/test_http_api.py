@@ -181,10 +181,10 @@ def test_metrics_count_requests_by_path_and_status(client):
     text = client.get("/metrics").text
 
     assert "tthc_requests_total" in text
-    assert 'tthc_requests_total{path="/api/search",status="200"} 2' in text
-    assert 'tthc_requests_total{path="/api/search",status="422"} 1' in text
+    assert 'tthc_requests_total{method="POST",path="/api/search",status="200"} 2.0' in text
+    assert 'tthc_requests_total{method="POST",path="/api/search",status="422"} 1.0' in text
     chunks = client.get("/readyz").json()["chunks"]
-    assert f"tthc_index_chunks {chunks}" in text
+    assert f"tthc_index_chunks {float(chunks)}" in text
 
 
 def test_metrics_stay_valid_prometheus_text_after_odd_request_paths(client):

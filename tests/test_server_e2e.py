@@ -4,78 +4,20 @@ FAISS), queried over real HTTP. Slow."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import httpx
 import pytest
+from live import CORPUS, Server, running_server
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "corpus"
-START_TIMEOUT = 240.0
 DAN_HOA = "dan-hoa-ha-noi-2026"
 AN_KHANH = "an-khanh-thai-nguyen-2026"
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    def __init__(self, base: str, data_dir: Path, process: subprocess.Popen, stderr: Path):
-        self.base, self.data_dir, self.process, self.stderr = base, data_dir, process, stderr
-
-    def post(self, path: str, **kwargs) -> httpx.Response:
-        return httpx.post(self.base + path, timeout=60, **kwargs)
-
-    def get(self, path: str) -> httpx.Response:
-        return httpx.get(self.base + path, timeout=60)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("serve")
-    data_dir = tmp / "data"  # does not exist yet: `serve` has to build the index
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TTHC_")}
-    env.update(TTHC_DATA_DIR=str(data_dir), TTHC_CORPUS_DIR=str(CORPUS), PYTHONUNBUFFERED="1")
-    out_path, err_path = tmp / "stdout.log", tmp / "stderr.log"
-    with out_path.open("wb") as out, err_path.open("wb") as err:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=out, stderr=err,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"server exited with {process.returncode} before it was ready:\n"
-                            f"{err_path.read_text(errors='replace')[-5000:]}")
-            try:
-                if httpx.get(base + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server not ready after {START_TIMEOUT:.0f} s:\n{err_path.read_text(errors='replace')[-5000:]}")
-            time.sleep(0.5)
-        yield Server(base, data_dir, process, err_path)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with running_server(tmp_path_factory.mktemp("serve")) as live:
+        yield live
 
 
 def results_of(server: Server, query: str, k: int = 5) -> list[dict]:

@@ -72,10 +72,13 @@ class Answer:
     session_id: str = ""
     reason: str | None = None  # why the answer declined, when it did
     support: float | None = None
+    answer_id: str = ""  # what feedback on this answer refers to
+    understood_as: str | None = None  # a follow-up question as read with the conversation
 
     def to_json(self) -> dict:
         return {"answer": self.answer, "citations": self.citations, "abstained": self.abstained,
-                "mode": self.mode, "answerer": self.answerer, "session_id": self.session_id, "reason": self.reason}
+                "mode": self.mode, "answerer": self.answerer, "session_id": self.session_id, "reason": self.reason,
+                "answer_id": self.answer_id, "understood_as": self.understood_as}
 
 
 class Answerer:
@@ -94,7 +97,9 @@ class Answerer:
         self._commune_names = sorted({d["commune"] for d in docs if d.get("commune")})
         self._coverage = {fold(d["commune"] or ""): _years_covered(d) for d in docs if d.get("kind") != "procedure"}
         self.procedures = ProcedureAnswerer(searcher)
-        self.duties = DutyAnswerer(DutyTable(docs))
+        # Officers' questions (filters.internal) may be answered from internal plans too.
+        self.officer_duties = DutyAnswerer(DutyTable(docs))
+        self.duties = DutyAnswerer(DutyTable([d for d in docs if d["doc_id"] not in searcher.internal_ids]))
         self.today = datetime.date.today  # "sắp đến hạn" is counted from today
 
     # -- public -----------------------------------------------------------------------------
@@ -109,10 +114,11 @@ class Answerer:
         communes = q.communes or ((fold(filters.commune),) if filters and filters.commune else ())
         # Officers name their commune or speak of the plans; a citizen's `phải báo công an
         # trước mấy giờ` does neither and is a question about a procedure.
-        if self.duties and not (filters and filters.kind == "procedure") and (communes or _PLAN_WORDS.search(q.folded)):
-            asked = DutyQuestion.read(q.text, communes, self.duties.table, self.today())
+        duties = self.officer_duties if filters and filters.internal else self.duties
+        if duties and not (filters and filters.kind == "procedure") and (communes or _PLAN_WORDS.search(q.folded)):
+            asked = DutyQuestion.read(q.text, communes, duties.table, self.today())
             if asked:
-                answered = self._answer_duties(asked, q, session)
+                answered = self._answer_duties(duties, asked, q, session)
                 if answered:
                     return answered
         hits = self.searcher.search(q.text, k=max(k, RETRIEVE_K), filters=filters)
@@ -189,16 +195,17 @@ class Answerer:
 
     # -- duties -------------------------------------------------------------------------------
 
-    def _answer_duties(self, asked: DutyQuestion, q: Question, session: str) -> Answer | None:
+    def _answer_duties(self, table: DutyAnswerer, asked: DutyQuestion, q: Question, session: str) -> Answer | None:
         """A list of duties with their sources; None (answer from passages instead) when no
         duty matches a question that names no unit or period, since then it may not be a
         question about duties at all. "Who leads X" in words the plan does not use is found
         by retrieval: the duty whose source holds the best passage, if it carries the question."""
-        duties = self.duties.select(asked)
+        duties = table.select(asked)
         if not duties and asked.kind == "lead":
-            hits = self.searcher.search(q.text, k=1, filters=Filters(commune=asked.commune or None, kind="plan"))
+            hits = self.searcher.search(q.text, k=1, filters=Filters(commune=asked.commune or None, kind="plan",
+                                                                  internal=table is self.officer_duties))
             if hits and self.support(q, hits[0]) >= SUPPORT_THRESHOLD:
-                duties = self.duties.from_passage(hits[0].chunk.doc_id, hits[0].chunk.start, hits[0].chunk.end)
+                duties = table.from_passage(hits[0].chunk.doc_id, hits[0].chunk.start, hits[0].chunk.end)
         if not duties:
             if asked.units or asked.period or asked.due_before:
                 return Answer(render("duty_none", office=office()), abstained=True, session_id=session,
@@ -212,13 +219,13 @@ class Answerer:
                 numbers[duty.id] = len(citations) + 1
                 citations.append({
                     "n": numbers[duty.id], "doc_id": duty.doc_id, "title": duty.plan_title,
-                    "source": self.duties.table.sources.get(duty.doc_id), "kind": "plan", "section": duty.section, "page": None,
+                    "source": table.table.sources.get(duty.doc_id), "kind": "plan", "section": duty.section, "page": None,
                     "text": duty.text, "score": 1.0, "commune": duty.commune, "year": duty.plan_year,
                     "duty_id": duty.id,
                 })
             return numbers[duty.id]
 
-        text = self.duties.compose(duties, number)
+        text = table.compose(duties, number)
         return Answer(text, citations=citations, session_id=session, answerer="duties")
 
     # -- declining ----------------------------------------------------------------------------

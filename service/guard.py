@@ -1,0 +1,193 @@
+"""What stands between the internet and the engine, as plain ASGI middleware: a size limit
+on request bodies, a per-client rate limit on the routes that make the engine work, and the
+security headers every response carries. Refusals are the contract's JSON errors with
+Vietnamese messages."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import math
+import threading
+import time
+from collections import OrderedDict
+
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# Pages may load only their own scripts, styles and images and talk only to this service.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'")
+HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"content-security-policy", CSP.encode()),
+]
+# The widget's files are loaded by other origins' pages.
+SHARED_PATHS = ("/widget.js", "/static/")
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
+# Every route may answer with the contract's error object; the schema says so (fuzzers and
+# clients read it).
+ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 403, 404, 413, 415, 422, 429, 503)}
+
+
+def error(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+def key_matches(given: str | None, *keys: str | None) -> bool:
+    """Constant-time comparison of a presented API key with the configured ones."""
+    return bool(given) and any(k and hmac.compare_digest(given.encode(), k.encode()) for k in keys)
+
+
+def json_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> tuple[dict, bytes]:
+    body = json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False).encode()
+    head = {"content-type": "application/json", "content-length": str(len(body)), **(headers or {})}
+    return head, body
+
+
+async def _send_error(send: Send, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+    head, body = json_error(status, code, message, headers)
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(k.encode(), v.encode()) for k, v in head.items()]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def client_id(scope: Scope, trust_proxy: bool) -> str:
+    """The client's address; behind a trusted reverse proxy, the first X-Forwarded-For."""
+    if trust_proxy:
+        for name, value in scope.get("headers", []):
+            if name == b"x-forwarded-for":
+                return value.decode("latin-1").split(",")[0].strip()
+    client = scope.get("client")
+    return client[0] if client else "unknown"
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        shared = scope["path"].startswith(SHARED_PATHS)
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in HEADERS if k not in present]
+                extra.append((b"cross-origin-resource-policy", b"cross-origin" if shared else b"same-origin"))
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuse bodies over `limit` bytes (413), by Content-Length or by counting as it arrives;
+    paths in `larger` have their own limit (uploads)."""
+
+    def __init__(self, app: ASGIApp, limit: int, larger: dict[str, int] | None = None):
+        self.app, self.limit, self.larger = app, limit, larger or {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        limit = self.larger.get(scope["path"], self.limit)
+        message = f"Nội dung gửi lên quá lớn (tối đa {_size(limit)})."
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    return await _send_error(send, 400, "bad_length", "Độ dài nội dung không hợp lệ.")
+                if declared > limit:
+                    return await _send_error(send, 413, "body_too_large", message)
+        received = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _TooLarge
+            return message
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracking)
+        except _TooLarge:
+            if not started:
+                await _send_error(send, 413, "body_too_large", message)
+
+
+def _size(n: int) -> str:
+    return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 else f"{n // 1024} KB"
+
+
+class TokenBuckets:
+    """Per-client token buckets: `burst` requests at once, refilled at `per_minute`."""
+
+    MAX_CLIENTS = 10_000
+
+    def __init__(self, per_minute: int, burst: int, clock=time.monotonic):
+        self.rate, self.burst, self.clock = per_minute / 60.0, max(1, burst), clock
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, client: str) -> float:
+        """0 when the request may go ahead, else the seconds until it may."""
+        now = self.clock()
+        with self._lock:
+            tokens, last = self._buckets.pop(client, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+            wait = 0.0
+            if tokens >= 1:
+                tokens -= 1
+            else:
+                wait = (1 - tokens) / self.rate if self.rate > 0 else 60.0
+            self._buckets[client] = (tokens, now)
+            while len(self._buckets) > self.MAX_CLIENTS:
+                self._buckets.popitem(last=False)
+        return wait
+
+
+class RateLimit:
+    """429 with Retry-After for a client over its budget on the `paths` that cost CPU."""
+
+    def __init__(self, app: ASGIApp, buckets: TokenBuckets, paths: tuple[str, ...], trust_proxy: bool = False):
+        self.app, self.buckets, self.paths, self.trust_proxy = app, buckets, paths, trust_proxy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in self.paths:
+            wait = self.buckets.take(client_id(scope, self.trust_proxy))
+            if wait > 0:
+                seconds = max(1, math.ceil(wait))
+                return await _send_error(send, 429, "rate_limited",
+                                         f"Bạn hỏi quá nhanh. Vui lòng thử lại sau {seconds} giây.",
+                                         {"retry-after": str(seconds)})
+        await self.app(scope, receive, send)
