@@ -104,14 +104,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from service.app import create_app
+    from service.privacy import configure_logging
 
+    configure_logging()  # one redacted JSON line per event, uvicorn's included
     settings = get_settings()
     engine = _engine()
     if not engine.store.exists():
         print(f"Chưa có chỉ mục trong {settings.data_dir}: đang nạp {settings.corpus_dir} …", file=sys.stderr)
         _print_report(engine.ingest([settings.corpus_dir], lambda m: print(m, file=sys.stderr)))
     engine.load()
-    uvicorn.run(create_app(settings, engine), host=args.host, port=args.port, log_level="info")
+    # Requests are logged by the app (route template, status, time; never the query string),
+    # so uvicorn's own access log, which would print the raw URL, stays off.
+    uvicorn.run(create_app(settings, engine), host=args.host, port=args.port, log_level="info",
+                log_config=None, access_log=False, timeout_keep_alive=5)
     return 0
 
 

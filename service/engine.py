@@ -111,7 +111,7 @@ class Engine:
             condensed = self.generator.condense([(t.question, t.answer) for t in history], question)
             if condensed:
                 return condensed
-        return resolve(question, history[-1])
+        return resolve(question, history[-1], self.searcher.named_communes)
 
     def procedures(self, query: str = "", field: str = "", level: str = "", limit: int = 20, offset: int = 0) -> dict:
         """Procedures, one per code (the catalogue's record before the portal's): ranked by
