@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from ingest.textnorm import fold
 from service.conversation import Conversations, Turn, is_follow_up, resolve
 
 BIRTH = Turn("làm giấy khai sinh cần giấy tờ gì", "…", procedure="Đăng ký khai sinh")
@@ -32,7 +33,9 @@ def test_a_follow_up_takes_the_procedure_of_the_previous_answer():
 
 def test_a_follow_up_after_a_plan_answer_takes_its_topic_and_may_change_commune():
     assert resolve("thế còn hạn chót khi nào?", DUTY) == "hạn chót khi nào số hóa hồ sơ ở Dân Hòa?"
-    named = lambda text: [c for c in ("dan hoa", "duc an") if c in text.lower().replace("â", "a").replace("ò", "o").replace("đ", "d").replace("ứ", "u")]  # noqa: E731
+    def named(text: str) -> list[str]:
+        return [c for c in ("dan hoa", "duc an") if c in fold(text)]
+
     assert resolve("còn Đức An thì sao?", DUTY, named) == "Đức An số hóa hồ sơ?"
 
 
