@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import FastAPI, File, Form, Header, UploadFile
+from fastapi import Path as PathParam
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
@@ -184,7 +185,8 @@ def add_admin(app: FastAPI, settings: Settings, engine_of: Callable, work: Calla
         return {"report": await run_in_threadpool(reindex)}
 
     @app.delete("/api/admin/documents/{stored_as}", responses=ERRORS)
-    async def remove(stored_as: str, x_api_key: str | None = Header(default=None)) -> dict:
+    async def remove(stored_as: Annotated[str, PathParam(pattern=SAFE_NAME.pattern)],
+                     x_api_key: Annotated[str | None, Header()] = None) -> dict:
         authorise(x_api_key)
         path = find(stored_as)
         path.unlink()

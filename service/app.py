@@ -28,6 +28,7 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from ingest.textnorm import normalize
 from retriever.search import Filters
@@ -77,7 +78,7 @@ def _clean_question(value: str) -> str:
 
 
 class SearchIn(BaseModel):
-    query: str
+    query: str = Field(min_length=1, max_length=MAX_QUERY)
     k: int = Field(default=10, ge=1, le=50)
     filters: FiltersIn | None = None
 
@@ -94,7 +95,7 @@ class FeedbackIn(BaseModel):
 
 
 class AskIn(BaseModel):
-    question: str
+    question: str = Field(min_length=1, max_length=MAX_QUERY)
     session_id: str | None = Field(default=None, max_length=100)
     k: int = Field(default=5, ge=1, le=20)
     filters: FiltersIn | None = None
@@ -124,13 +125,17 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str, str]:
     field = _FIELD_NAMES.get(loc[-1], loc[-1]) if loc else "nội dung yêu cầu"
     kind = err.get("type", "")
     text = str(err.get("ctx", {}).get("error", ""))
+    if loc and loc[-1] == "stored_as":
+        return 400, "bad_file_name", "Tên tệp không hợp lệ."
+    if kind == "string_too_short" and loc and loc[-1] in ("question", "query"):
+        return 422, "empty_query", "Câu hỏi không được để trống."
     if kind == "missing":
         return 422, "missing_field", f"Thiếu trường bắt buộc: {field}."
     if text == "empty":
         return 422, "empty_query", "Câu hỏi không được để trống."
     if text == "encoding":
         return 422, "invalid_text", "Câu hỏi chứa ký tự không hợp lệ."
-    if text == "too long":
+    if text == "too long" or (kind == "string_too_long" and loc and loc[-1] in ("question", "query")):
         return 413, "query_too_long", f"Câu hỏi quá dài (tối đa {MAX_QUERY} ký tự)."
     if kind.endswith("_type") or kind in ("model_attributes_type", "dict_type"):
         return 422, "wrong_type", f"Kiểu dữ liệu của {field} không đúng."
@@ -206,7 +211,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @app.middleware("http")
     async def observe(request: Request, call_next):
         started = time.perf_counter()
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception:  # answered here, inside the security headers, never as a trace
+            log.exception("unhandled error", extra={"fields": {"path": request.url.path}})
+            response = error(500, "internal", "Hệ thống gặp lỗi. Vui lòng thử lại sau.")
         route = request.scope.get("route")  # label by route template: bounded, never user text
         path = getattr(route, "path", "other")
         elapsed = time.perf_counter() - started
@@ -226,7 +235,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def on_http(request: Request, exc: StarletteHTTPException):
         messages = {404: "Không tìm thấy địa chỉ này.", 405: "Phương thức không được hỗ trợ cho địa chỉ này.",
                     401: "Cần khóa truy cập (X-API-Key).", 403: "Khóa truy cập không đúng."}
-        return error(exc.status_code, f"http_{exc.status_code}", messages.get(exc.status_code, "Yêu cầu không hợp lệ."))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:  # every method the path has, not only the first route's
+            methods = {m for r in app.router.routes if r.matches(request.scope)[0] != Match.NONE
+                       for m in getattr(r, "methods", None) or ()}
+            headers = {"Allow": ", ".join(sorted(methods))}
+        return error(exc.status_code, f"http_{exc.status_code}", messages.get(exc.status_code, "Yêu cầu không hợp lệ."),
+                     headers=headers)
 
     @app.exception_handler(IndexMissing)
     async def on_missing(request: Request, exc: IndexMissing):
@@ -365,13 +380,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @app.get("/api/duties", responses={200: {"content": {"application/json": {}, "text/csv": {}, "text/calendar": {}}},
                                        **ERRORS})
     async def duties(unit: str = Query("", max_length=200), commune: str = Query("", max_length=100),
-                     due_before: datetime.date | None = None, q: str = Query("", max_length=settings.max_query_chars),
+                     due_before: str | None = Query(None, pattern=r"^\d{4}-\d{2}-\d{2}$"), q: str = Query("", max_length=settings.max_query_chars),
                      role: Literal["lead", "partner", "any"] = "lead", format: Literal["json", "csv", "ics"] = "json",
                      x_api_key: str | None = Header(default=None)):
         """Plan duties; with an officer's key, internal plans' duties too."""
         internal = key_matches(x_api_key, settings.officer_api_key, settings.admin_api_key)
+        try:
+            date = datetime.date.fromisoformat(due_before) if due_before else None
+        except ValueError:
+            return error(422, "invalid_value", f"Giá trị của {_FIELD_NAMES['due_before']} không hợp lệ.")
         found = await work(current().duties, unit=normalize(unit).strip(), commune=normalize(commune).strip(),
-                           due_before=due_before, q=normalize(q).strip(), role=role, internal=internal)
+                           due_before=date, q=normalize(q).strip(), role=role, internal=internal)
         if format == "csv":
             return Response(to_csv(found), media_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition": 'attachment; filename="nhiem-vu.csv"'})

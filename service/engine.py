@@ -126,6 +126,8 @@ class Engine:
         wanted_field, wanted_level = fold(field).strip(), fold(level).strip()
         rows = []
         for doc_id, score in ranked:
+            if doc_id in self.searcher.internal_ids:
+                continue
             record = book.records[doc_id]
             if wanted_field and wanted_field not in fold(record.get("field") or ""):
                 continue
@@ -139,10 +141,11 @@ class Engine:
         self._ensure_loaded()
         book = self.answerer.procedures
         doc_id = book.preferred.get(key) or (key if key in book.records else None)
-        if doc_id is None:
+        if doc_id is None or doc_id in self.searcher.internal_ids:
             return None
         record = book.records[doc_id]
-        others = [d for d, r in book.records.items() if r["code"] == record["code"] and d != doc_id]
+        others = [d for d, r in book.records.items()
+                  if r["code"] == record["code"] and d != doc_id and d not in self.searcher.internal_ids]
         return {**_summary(doc_id, record, None), "record": record, "other_sources": others}
 
     def duties(self, unit: str = "", commune: str = "", due_before: datetime.date | None = None,

@@ -97,13 +97,10 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodyLimit:
-    """Refuse bodies over `limit` bytes (413), by Content-Length or by counting as it arrives;
-    paths in `larger` have their own limit (uploads)."""
+    """Refuse bodies over `limit` bytes (413), by Content-Length or, for a body sent without
+    one, by reading it (up to the limit) before the app sees it; paths in `larger` have their
+    own limit (uploads)."""
 
     def __init__(self, app: ASGIApp, limit: int, larger: dict[str, int] | None = None):
         self.app, self.limit, self.larger = app, limit, larger or {}
@@ -113,36 +110,39 @@ class BodyLimit:
             return await self.app(scope, receive, send)
         limit = self.larger.get(scope["path"], self.limit)
         message = f"Nội dung gửi lên quá lớn (tối đa {_size(limit)})."
+        declared = None
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
                     return await _send_error(send, 400, "bad_length", "Độ dài nội dung không hợp lệ.")
-                if declared > limit:
-                    return await _send_error(send, 413, "body_too_large", message)
-        received = 0
-        started = False
+        if declared is not None:
+            if declared > limit:
+                return await _send_error(send, 413, "body_too_large", message)
+            return await self.app(scope, receive, send)
+        chunks, size = [], 0
+        while True:
+            event = await receive()
+            if event["type"] != "http.request":
+                return  # the client went away
+            chunks.append(event.get("body", b""))
+            size += len(chunks[-1])
+            if size > limit:
+                return await _send_error(send, 413, "body_too_large", message)
+            if not event.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
 
-        async def counted() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise _TooLarge
-            return message
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
 
-        async def tracking(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counted, tracking)
-        except _TooLarge:
-            if not started:
-                await _send_error(send, 413, "body_too_large", message)
+        await self.app(scope, replay, send)
 
 
 def _size(n: int) -> str:

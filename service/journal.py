@@ -35,9 +35,16 @@ class Journal:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path, self.retention_days = path, retention_days
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(SCHEMA)
+        self._connection: sqlite3.Connection | None = None
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """The connection, opened on first use (and again after `close`)."""
+        if self._connection is None:
+            self._connection = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.executescript(SCHEMA)
+        return self._connection
 
     def record_question(self, answer_id: str, question: str, session_id: str | None, abstained: bool,
                         answerer: str, mode: str, now: float | None = None) -> None:
@@ -78,4 +85,6 @@ class Journal:
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
