@@ -19,6 +19,7 @@ import io
 import json
 import re
 import threading
+import unicodedata
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -36,7 +37,7 @@ from service.settings import Settings
 FOLDERS = {"public": "cong-khai", "internal": "noi-bo"}
 KINDS = (".pdf", ".docx", ".txt", ".md", ".json")
 SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}-[0-9a-f]{8}\.(?:pdf|docx|txt|md|json)$")
-_BAD_NAME = re.compile(r"[\\/\x00-\x1f]|^\.|\.\.")
+_BAD_NAME = re.compile(r"[\\/]|^\.|\.\.")
 
 
 class Refused(HTTPException):
@@ -49,7 +50,7 @@ class Refused(HTTPException):
 
 def check_name(name: str | None) -> tuple[str, str]:
     """(stem, suffix) of an acceptable original file name; refuses paths and odd names."""
-    if not name or len(name) > 200 or _BAD_NAME.search(name):
+    if not name or len(name) > 200 or _BAD_NAME.search(name) or any(unicodedata.category(c)[0] == "C" for c in name):
         raise Refused(400, "bad_file_name", "Tên tệp không hợp lệ (không được chứa đường dẫn, '..' hay ký tự điều khiển).")
     path = Path(name)
     suffix = path.suffix.lower()

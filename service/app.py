@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Literal
@@ -40,6 +41,7 @@ from service.engine import Engine, build_engine
 from service.export import to_csv, to_ics
 from service.guard import (
     ERRORS,
+    HEADERS,
     BodyLimit,
     RateLimit,
     SecurityHeaders,
@@ -96,7 +98,7 @@ class FeedbackIn(BaseModel):
 
 class AskIn(BaseModel):
     question: str = Field(min_length=1, max_length=MAX_QUERY)
-    session_id: str | None = Field(default=None, max_length=100)
+    session_id: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")
     k: int = Field(default=5, ge=1, le=20)
     filters: FiltersIn | None = None
 
@@ -215,7 +217,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             response = await call_next(request)
         except Exception:  # answered here, inside the security headers, never as a trace
             log.exception("unhandled error", extra={"fields": {"path": request.url.path}})
-            response = error(500, "internal", "Hệ thống gặp lỗi. Vui lòng thử lại sau.")
+            # This middleware sits outside SecurityHeaders (so that it counts 429s and 413s too).
+            response = error(500, "internal", "Hệ thống gặp lỗi. Vui lòng thử lại sau.",
+                             headers={k.decode(): v.decode() for k, v in HEADERS})
         route = request.scope.get("route")  # label by route template: bounded, never user text
         path = getattr(route, "path", "other")
         elapsed = time.perf_counter() - started
@@ -314,12 +318,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def ask_stream(body: AskIn):
         """The answer as Server-Sent Events: `start`, `token`… (the text, in order), `done` (the
         whole /api/ask response). Errors before the first event are the usual JSON errors."""
-        pieces: Iterator = current().ask_stream(body.question, k=body.k, filters=filters_of(body),
-                                                session_id=body.session_id)
+        session = body.session_id or uuid.uuid4().hex
+        pieces: Iterator = current().ask_stream(body.question, k=body.k, filters=filters_of(body), session_id=session)
         first = await work(next, pieces, None)
 
         def events() -> Iterator[bytes]:
-            yield _event("start", {"session_id": body.session_id or ""})
+            yield _event("start", {"session_id": session})
             piece = first
             try:
                 while piece is not None:
@@ -380,7 +384,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @app.get("/api/duties", responses={200: {"content": {"application/json": {}, "text/csv": {}, "text/calendar": {}}},
                                        **ERRORS})
     async def duties(unit: str = Query("", max_length=200), commune: str = Query("", max_length=100),
-                     due_before: str | None = Query(None, pattern=r"^\d{4}-\d{2}-\d{2}$"), q: str = Query("", max_length=settings.max_query_chars),
+                     due_before: str | None = Query(None, pattern=r"^\d{4}-\d{2}-\d{2}$",
+                                                     json_schema_extra={"format": "date"}), q: str = Query("", max_length=settings.max_query_chars),
                      role: Literal["lead", "partner", "any"] = "lead", format: Literal["json", "csv", "ics"] = "json",
                      x_api_key: str | None = Header(default=None)):
         """Plan duties; with an officer's key, internal plans' duties too."""

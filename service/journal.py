@@ -50,7 +50,8 @@ class Journal:
                         answerer: str, mode: str, now: float | None = None) -> None:
         with self._lock:
             self._db.execute("INSERT OR REPLACE INTO questions VALUES (?, ?, ?, ?, ?, ?, ?)",
-                             (answer_id, now or time.time(), session_id, redact(question), int(abstained), answerer, mode))
+                             (answer_id, now or time.time(), redact(session_id or "") or None, redact(question),
+                              int(abstained), answerer, mode))
 
     def has_answer(self, answer_id: str) -> bool:
         with self._lock:
@@ -66,7 +67,9 @@ class Journal:
         cutoff = (now or time.time()) - self.retention_days * DAY
         with self._lock:
             questions = self._db.execute("DELETE FROM questions WHERE asked < ?", (cutoff,)).rowcount
-            feedback = self._db.execute("DELETE FROM feedback WHERE given < ?", (cutoff,)).rowcount
+            # Feedback goes with its question, whichever is older.
+            feedback = self._db.execute("DELETE FROM feedback WHERE given < ? OR answer_id NOT IN "
+                                        "(SELECT answer_id FROM questions)", (cutoff,)).rowcount
         return {"questions": questions, "feedback": feedback}
 
     def forget_session(self, session_id: str) -> int:

@@ -16,7 +16,7 @@ import re
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # +84 or 0, then groups of digits: 0912 345 678, 0912.345.678, +84-912-345-678, 001099012345
-_DIGITS = re.compile(r"(?<![\w.,])\+?\d(?:[ .\-]?\d){8,}(?![\w])")
+_DIGITS = re.compile(r"(?<!\d)\+?\d(?:[ .\-]?\d){8,}(?!\d)")
 _MONEY_AFTER = re.compile(r"\s*(?:đ\b|đồng|dong\b|vnđ|vnd)", re.IGNORECASE)
 _MONEY_GROUPS = re.compile(r"\d{1,3}(?:\.\d{3})+")
 
@@ -58,7 +58,10 @@ class RedactingFormatter(logging.Formatter):
         entry.update(getattr(record, "fields", None) or {})
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
-        return redact(json.dumps(entry, ensure_ascii=False, default=str))
+        # Each value redacted before encoding: in the encoded text a newline is `\n`, and its
+        # `n` would shield a number that starts a line.
+        return json.dumps({k: redact(v) if isinstance(v, str) else v for k, v in entry.items()},
+                          ensure_ascii=False, default=lambda v: redact(str(v)))
 
 
 def configure_logging(level: int = logging.INFO) -> None:
