@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -107,11 +108,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from service.privacy import configure_logging
 
     configure_logging()  # one redacted JSON line per event, uvicorn's included
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # its "Loading weights" bar is not a log line
+    log = logging.getLogger("tthc.serve")
     settings = get_settings()
     engine = _engine()
     if not engine.store.exists():
-        print(f"Chưa có chỉ mục trong {settings.data_dir}: đang nạp {settings.corpus_dir} …", file=sys.stderr)
-        _print_report(engine.ingest([settings.corpus_dir], lambda m: print(m, file=sys.stderr)))
+        log.info("Chưa có chỉ mục: đang nạp tài liệu", extra={"fields": {"data_dir": str(settings.data_dir),
+                                                                           "corpus": str(settings.corpus_dir)}})
+        report = engine.ingest([settings.corpus_dir], log.info)
+        log.info("Đã nạp chỉ mục", extra={"fields": {"generation": report.generation, "chunks": report.chunks,
+                                                      "added": len(report.added), "failed": report.failed}})
     engine.load()
     # Requests are logged by the app (route template, status, time; never the query string),
     # so uvicorn's own access log, which would print the raw URL, stays off.
