@@ -56,6 +56,9 @@ class Engine:
             path = self.settings.corpus_dir / "lexicon.tsv"
             self.lexicon = Lexicon.load(path if path.is_file() else BUNDLED_LEXICON)
         searcher = Searcher(self.store.load(), self.embedder, lexicon=self.lexicon)
+        # underthesea loads its segmenter on first use, and not thread-safely: concurrent
+        # first questions to a fresh server failed with 500 (tests/test_load_script.py).
+        searcher.search("khởi động", k=1)
         self.searcher, self.answerer = searcher, Answerer(searcher)
 
     def _ensure_loaded(self) -> None:

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 20 * 1024 * 1024
     rate_limit_per_minute: int = 30  # questions (ask, search) per client per minute
     rate_limit_burst: int = 10
+    engine_threads: int = 2  # questions answered at once (the cores); the rest wait their turn
     request_timeout_s: float = 30.0  # a question that takes longer gets a 503, not a hang
     retention_days: int = 30  # stored questions and feedback older than this are purged
     trust_proxy: bool = False  # take the client address from X-Forwarded-For
