@@ -81,8 +81,12 @@ def _clean_question(value: str) -> str:
     return value
 
 
+# What the schema tells clients; `_clean_question` decides, after normalising and trimming.
+QUESTION_SCHEMA = {"minLength": 1, "maxLength": MAX_QUERY, "pattern": r"\S"}
+
+
 class SearchIn(BaseModel):
-    query: str = Field(min_length=1, max_length=MAX_QUERY)
+    query: str = Field(json_schema_extra=QUESTION_SCHEMA)
     k: int = Field(default=10, ge=1, le=50)
     filters: FiltersIn | None = None
 
@@ -99,7 +103,7 @@ class FeedbackIn(BaseModel):
 
 
 class AskIn(BaseModel):
-    question: str = Field(min_length=1, max_length=MAX_QUERY)
+    question: str = Field(json_schema_extra=QUESTION_SCHEMA)
     session_id: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")
     k: int = Field(default=5, ge=1, le=20)
     filters: FiltersIn | None = None
@@ -223,7 +227,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             response = error(500, "internal", "Hệ thống gặp lỗi. Vui lòng thử lại sau.",
                              headers={k.decode(): v.decode() for k, v in HEADERS})
         route = request.scope.get("route")  # label by route template: bounded, never user text
-        path = getattr(route, "path", "other")
+        path = getattr(route, "path", None) or (request.url.path if request.url.path in LIMITED else "other")
         elapsed = time.perf_counter() - started
         metrics.requests.labels(request.method, path, str(response.status_code)).inc()
         metrics.latency.labels(path).observe(elapsed)
@@ -421,11 +425,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return {"documents": [d for d in current().documents() if internal or d.get("visibility") != "internal"]}
 
     @app.get("/healthz")
-    def healthz() -> dict:
+    async def healthz() -> dict:  # on the event loop: answers even when every worker is busy
         return {"status": "ok"}
 
     @app.get("/readyz", responses=ERRORS)
-    def readyz():
+    async def readyz():
         if engine is None or not engine.ready:
             return error(503, "not_ready", "Chỉ mục chưa được nạp.")
         generation = engine.searcher.generation

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from ingest.duty import Duty
 from ingest.textnorm import fold
+from retriever import segment
 from retriever.build import Progress, Report, update
 from retriever.dense import Embedder, SentenceEmbedder
 from retriever.lexicon import Lexicon
@@ -58,7 +59,7 @@ class Engine:
         searcher = Searcher(self.store.load(), self.embedder, lexicon=self.lexicon)
         # underthesea loads its segmenter on first use, and not thread-safely: concurrent
         # first questions to a fresh server failed with 500 (tests/test_load_script.py).
-        searcher.search("khởi động", k=1)
+        segment.words("khởi động")
         self.searcher, self.answerer = searcher, Answerer(searcher)
 
     def _ensure_loaded(self) -> None:

@@ -8,6 +8,7 @@ are deleted by `purge`, which the server runs at start and every hour.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
 import time
@@ -30,6 +31,12 @@ CREATE INDEX IF NOT EXISTS feedback_given ON feedback(given);
 DAY = 86400.0
 
 
+def _tag(session_id: str | None) -> str | None:
+    """Sessions are kept as a one-way tag: enough to delete a conversation on request, and a
+    client that chose its own id (digits and all) leaves nothing readable."""
+    return hashlib.sha256(session_id.encode()).hexdigest()[:24] if session_id else None
+
+
 class Journal:
     def __init__(self, path: Path, retention_days: int):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -50,7 +57,7 @@ class Journal:
                         answerer: str, mode: str, now: float | None = None) -> None:
         with self._lock:
             self._db.execute("INSERT OR REPLACE INTO questions VALUES (?, ?, ?, ?, ?, ?, ?)",
-                             (answer_id, now or time.time(), redact(session_id or "") or None, redact(question),
+                             (answer_id, now or time.time(), _tag(session_id), redact(question),
                               int(abstained), answerer, mode))
 
     def has_answer(self, answer_id: str) -> bool:
@@ -75,9 +82,10 @@ class Journal:
     def forget_session(self, session_id: str) -> int:
         """A citizen's request for deletion: everything asked in their conversation."""
         with self._lock:
-            ids = [r[0] for r in self._db.execute("SELECT answer_id FROM questions WHERE session_id = ?", (session_id,))]
+            tag = _tag(session_id)
+            ids = [r[0] for r in self._db.execute("SELECT answer_id FROM questions WHERE session_id = ?", (tag,))]
             self._db.executemany("DELETE FROM feedback WHERE answer_id = ?", [(i,) for i in ids])
-            return self._db.execute("DELETE FROM questions WHERE session_id = ?", (session_id,)).rowcount
+            return self._db.execute("DELETE FROM questions WHERE session_id = ?", (tag,)).rowcount
 
     def rows(self, table: str) -> list[tuple]:
         """Every row of `questions` or `feedback` (for tests and audits)."""

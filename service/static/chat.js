@@ -204,8 +204,10 @@ function answerNodes(text, citations, openCard) {
 }
 
 function sourceLabel(citation) {
-  const section = citation.section ? ` — ${citation.section}` : "";
-  return `${citation.title || citation.source || "Tài liệu"}${section}`;
+  const title = citation.title || citation.source || "Tài liệu";
+  const section = citation.section || "";
+  if (!section) return title;
+  return section.startsWith(`${title} › `) ? section : `${title} — ${section}`;
 }
 
 /** The answer's text with citation buttons, a "Nguồn" list, and for an abstention a
@@ -225,7 +227,8 @@ export function renderAnswer(answer, openCard) {
       button.addEventListener("click", () => openCard(citation, button));
       list.append(el("li", {}, button));
     }
-    fragment.append(el("div", { className: "sources" }, el("p", { className: "sources-title", textContent: "Nguồn" }), list));
+    fragment.append(el("details", { className: "sources" },
+      el("summary", { className: "sources-title", textContent: `Nguồn (${citations.length})` }), list));
   }
   return fragment;
 }
@@ -294,6 +297,7 @@ function loadSession() {
 function saveSession(id) {
   try {
     if (id) sessionStorage.setItem(SESSION_KEY, id);
+    else sessionStorage.removeItem(SESSION_KEY);
   } catch {
     // see loadSession
   }
@@ -302,8 +306,9 @@ function saveSession(id) {
 /** Thumbs up/down under an answer; one click sends it and thanks the citizen. */
 function feedbackBar(apiBase, answerId) {
   const status = el("p", { className: "feedback-status", role: "status" });
-  const up = el("button", { type: "button", className: "thumb", textContent: "👍", "aria-label": "Câu trả lời hữu ích" });
-  const down = el("button", { type: "button", className: "thumb", textContent: "👎", "aria-label": "Câu trả lời chưa đúng" });
+  // Words, not emoji: phones without an emoji font would show empty boxes.
+  const up = el("button", { type: "button", className: "thumb", textContent: "Hữu ích", "aria-label": "Câu trả lời hữu ích" });
+  const down = el("button", { type: "button", className: "thumb", textContent: "Chưa đúng", "aria-label": "Câu trả lời chưa đúng" });
   const send = async (rating, pressed) => {
     up.disabled = true;
     down.disabled = true;
@@ -331,8 +336,10 @@ export function mountChat(root, { apiBase = "" } = {}) {
   const privacyText = el("p", { className: "privacy-text", textContent: DEFAULT_PRIVACY });
   const privacySummary = el("summary", { textContent: "Quyền riêng tư" });
   const office = el("p", { className: "office", hidden: true });
+  const forget = el("button", { type: "button", className: "forget", textContent: "Xóa cuộc trò chuyện" });
+  const forgetStatus = el("p", { className: "forget-status", role: "status" });
   const intro = el("div", { className: "intro" }, notice,
-    el("details", { className: "privacy" }, privacySummary, privacyText), office);
+    el("details", { className: "privacy" }, privacySummary, privacyText), office, forget, forgetStatus);
   const log = el("div", { className: "log", role: "log", "aria-live": "polite", "aria-label": "Cuộc trò chuyện" });
   const scroller = el("div", { className: "chat-scroll" }, intro, log);
   const chipList = el("ul", { className: "chips" });
@@ -363,6 +370,7 @@ export function mountChat(root, { apiBase = "" } = {}) {
   function setBusy(value) {
     busy = value;
     send.disabled = value;
+    forget.disabled = value;
     for (const chip of root.querySelectorAll(".chip")) chip.disabled = value;
   }
 
@@ -390,21 +398,23 @@ export function mountChat(root, { apiBase = "" } = {}) {
     const session = loadSession();
     try {
       const answer = await ask(apiBase, { question: text, session_id: session || null, k: 5 }, {
-        onStart: (start) => saveSession(start?.session_id),
+        onStart: (start) => {
+          if (start?.session_id) saveSession(start.session_id);
+        },
         onToken: (token) => {
           const near = nearBottom();
           streamed.append(document.createTextNode(token));
           keepDown(near);
         },
       });
-      saveSession(answer.session_id);
+      if (answer.session_id) saveSession(answer.session_id);
       const near = nearBottom();
       message.replaceChildren(renderAnswer(answer, openCard));
       if (answer.abstained) {
         message.classList.add("abstained");
         if (popular.length) {
           message.append(el("p", { className: "suggestions-title", textContent: "Bạn có thể thử hỏi:" }),
-            chips(el("ul", { className: "chips chips-wrap" }), popular));
+            chips(el("ul", { className: "chips chips-wrap" }), popular.slice(0, 4)));
         }
       }
       if (answer.answer_id) message.append(feedbackBar(apiBase, answer.answer_id));
@@ -420,6 +430,26 @@ export function mountChat(root, { apiBase = "" } = {}) {
       setBusy(false);
     }
   }
+
+  // The citizen's right to erasure: the server deletes the conversation's questions and
+  // feedback, the page forgets it too.
+  forget.addEventListener("click", async () => {
+    if (busy) return;
+    const session = loadSession();
+    forgetStatus.textContent = "";
+    if (session) {
+      try {
+        const response = await fetch(`${apiBase}/api/sessions/${encodeURIComponent(session)}`, { method: "DELETE" });
+        if (!response.ok) throw await errorFrom(response);
+      } catch (err) {
+        forgetStatus.textContent = err instanceof ApiError ? err.message : MESSAGES.network;
+        return;
+      }
+    }
+    saveSession(null);
+    log.replaceChildren();
+    forgetStatus.textContent = "Đã xóa cuộc trò chuyện.";
+  });
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -440,7 +470,7 @@ export function mountChat(root, { apiBase = "" } = {}) {
     if (about.assistant_notice) notice.textContent = String(about.assistant_notice);
     if (about.privacy_notice) privacyText.textContent = String(about.privacy_notice);
     if (about.retention_days) privacySummary.textContent = `Quyền riêng tư: câu hỏi được lưu tối đa ${about.retention_days} ngày`;
-    if (about.office) {
+    if (about.office && !notice.textContent.includes(String(about.office))) {
       office.textContent = `Cần hỗ trợ trực tiếp: ${about.office}`;
       office.hidden = false;
     }
