@@ -109,3 +109,43 @@ def real_engine(tmp_path_factory):
     engine = build_engine(settings)
     engine.ingest([CORPUS])
     return engine
+
+
+def tiny_settings(tmp_path: Path, corpus: Path, **overrides):
+    """Settings over the tiny corpus, with a rate limit generous enough for one TestClient
+    (one client) unless a test sets its own."""
+    from service.settings import Settings
+
+    values = {"data_dir": tmp_path / "data", "corpus_dir": corpus, "rate_limit_burst": 1000,
+              "rate_limit_per_minute": 6000, **overrides}
+    return Settings(**values)
+
+
+@pytest.fixture
+def engine(tmp_path: Path, hash_embedder, tiny_corpus):
+    """An engine over the tiny corpus with the hash embedder (fast)."""
+    from service.engine import build_engine
+
+    built = build_engine(tiny_settings(tmp_path, tiny_corpus), embedder=hash_embedder)
+    built.ingest([tiny_corpus])
+    return built
+
+
+@pytest.fixture
+def serve(tmp_path: Path, tiny_corpus, engine):
+    """`serve(**settings)`: an in-process TestClient over the tiny engine with those settings."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+
+    clients: list = []
+
+    def start(**overrides):
+        client = TestClient(create_app(tiny_settings(tmp_path, tiny_corpus, **overrides), engine),
+                            raise_server_exceptions=False)
+        clients.append(client.__enter__())
+        return client
+
+    yield start
+    for client in reversed(clients):
+        client.__exit__(None, None, None)

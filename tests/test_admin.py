@@ -22,7 +22,6 @@ from pypdf import PdfWriter
 from retriever.build import INTERNAL_FOLDERS, visibility_of
 from retriever.search import Filters
 from service.admin import SAFE_NAME
-from service.app import create_app
 from service.engine import build_engine
 from service.settings import Settings
 
@@ -50,28 +49,8 @@ INTERNAL_QUESTION = "Xã Hòa Lạc kiểm tra đột xuất việc tiếp nhậ
 INTERNAL_WORDS = "kiểm tra đột xuất"
 
 
-@pytest.fixture
-def engine(tmp_path: Path, hash_embedder, tiny_corpus):
-    built = build_engine(Settings(data_dir=tmp_path / "data", corpus_dir=tiny_corpus), embedder=hash_embedder)
-    built.ingest([tiny_corpus])
-    return built
 
 
-@pytest.fixture
-def serve(tmp_path: Path, tiny_corpus, engine):
-    """`serve(**settings)`: a TestClient over the tiny engine; generous rate limit."""
-    clients: list[TestClient] = []
-
-    def start(**overrides) -> TestClient:
-        settings = Settings(**{"data_dir": tmp_path / "data", "corpus_dir": tiny_corpus,
-                               "rate_limit_burst": 1000, "rate_limit_per_minute": 6000, **overrides})
-        client = TestClient(create_app(settings, engine), raise_server_exceptions=False)
-        clients.append(client.__enter__())
-        return client
-
-    yield start
-    for client in reversed(clients):
-        client.__exit__(None, None, None)
 
 
 @pytest.fixture

@@ -19,49 +19,23 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from conftest import assert_error, vietnamese
+from conftest import assert_error, tiny_settings, vietnamese
 from fastapi.testclient import TestClient
 from live import free_port
 from test_http_api import _METRIC_LINE
 
 from service.app import create_app
-from service.engine import build_engine
 from service.guard import RateLimit, TokenBuckets
-from service.settings import Settings
 
 QUESTION = "Xã Dân Hòa ban hành kế hoạch chuyển đổi số khi nào?"
 OUT_OF_SCOPE = "Giá vàng hôm nay bao nhiêu?"
 EVENT_WAIT = 30.0  # seconds an Event may take before the test fails instead of hanging
 
 
-def make_settings(tmp_path: Path, corpus: Path, **overrides) -> Settings:
-    # A generous rate limit unless a test is about the rate limit: one TestClient is one client.
-    values = {"data_dir": tmp_path / "data", "corpus_dir": corpus, "rate_limit_burst": 1000,
-              "rate_limit_per_minute": 6000, **overrides}
-    return Settings(**values)
 
 
-@pytest.fixture
-def engine(tmp_path: Path, hash_embedder, tiny_corpus):
-    built = build_engine(make_settings(tmp_path, tiny_corpus), embedder=hash_embedder)
-    built.ingest([tiny_corpus])
-    return built
 
 
-@pytest.fixture
-def serve(tmp_path: Path, tiny_corpus, engine):
-    """`serve(**settings)`: a TestClient over the tiny engine with those settings."""
-    clients: list[TestClient] = []
-
-    def start(**overrides) -> TestClient:
-        client = TestClient(create_app(make_settings(tmp_path, tiny_corpus, **overrides), engine),
-                            raise_server_exceptions=False)
-        clients.append(client.__enter__())
-        return client
-
-    yield start
-    for client in reversed(clients):
-        client.__exit__(None, None, None)
 
 
 @pytest.fixture
@@ -334,7 +308,7 @@ def test_a_question_over_the_time_limit_gets_503_busy_with_retry_after(serve, en
 @pytest.fixture
 def live_app(tmp_path: Path, tiny_corpus, engine):
     """The app on a real uvicorn server in a thread, on a free loopback port."""
-    app = create_app(make_settings(tmp_path, tiny_corpus), engine)
+    app = create_app(tiny_settings(tmp_path, tiny_corpus), engine)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_config=None,
                                            access_log=False, lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
