@@ -26,6 +26,8 @@ _MAX_HEADING = 120
 _NOT_SECTIONS = re.compile(r"^(?:KT\.|TM\.|Q\.|CHỦ TỊCH|PHÓ CHỦ TỊCH|NƠI NHẬN)")
 _DOC_TYPES = re.compile(r"^(KẾ HOẠCH|QUYẾT ĐỊNH|CHƯƠNG TRÌNH|BÁO CÁO|HƯỚNG DẪN|THÔNG BÁO)\s*:?$")
 _TITLE_STOP = re.compile(r"^(?:Căn cứ|Thực hiện|Chủ đề|\(Kèm theo|\(Ban hành|Số:)")
+# The type and its subject on one line: `KẾ HOẠCH Tiếp công dân về nuôi ong mật năm 2026`.
+_TITLE_ONE_LINE = re.compile(r"^(KẾ HOẠCH|QUYẾT ĐỊNH|CHƯƠNG TRÌNH|BÁO CÁO|HƯỚNG DẪN|THÔNG BÁO)\s*:?\s+(\S.{4,200})$")
 _TITLE_IN_TEXT = re.compile(r"ban hành (Kế hoạch .+?)(?: của xã)?(?: cụ thể)? như sau", re.IGNORECASE)
 _UPPER = "A-ZÀ-ỸĐ"
 _NAME = rf"[{_UPPER}][\wÀ-ỹ]*(?: [{_UPPER}][\wÀ-ỹ]*){{0,2}}"
@@ -107,6 +109,10 @@ def _title(lines: list[Line]) -> str | None:
             kind = match.group(1).capitalize()
             subject = " ".join(parts)
             return f"{kind} {subject[0].lower() + subject[1:] if subject.startswith('Về') else subject}"
+    for line in lines[:10]:
+        found = _TITLE_ONE_LINE.match(line.text)
+        if found and not found.group(2).isupper():
+            return f"{found.group(1).capitalize()} {found.group(2)}"
     for line in lines[:60]:
         found = _TITLE_IN_TEXT.search(line.text)
         if found:
