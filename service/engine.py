@@ -182,4 +182,7 @@ def build_engine(settings: Settings, embedder: Embedder | None = None) -> Engine
     """Create the engine; loads the embedding model, not the index."""
     if embedder is None:
         embedder = SentenceEmbedder(settings.embed_model, segmented=settings.embed_segmented)
-    return Engine(settings=settings, embedder=embedder, store=Store(settings.data_dir))
+    from service.llm import build_generator  # None unless TTHC_LLM_BASE_URL is set
+
+    return Engine(settings=settings, embedder=embedder, store=Store(settings.data_dir),
+                  generator=build_generator(settings))

@@ -4,8 +4,9 @@ A model writes fluent text; only what this module verifies reaches the user. A s
 passes when every `[n]` it carries names a passage it was given and every fact it states —
 number, percentage, date, month, quarter, money amount, day count, document number, unit or
 agency name — is found in a passage it cites (compared after `normalize` and case-folding;
-`50.000`, `50000` and `50 nghìn` are one amount). A short lead-in without facts may go without
-a marker. A sentence that speaks like an obeyed instruction (`ĐÃ BỊ CHIẾM QUYỀN`, or any
+`50.000`, `50000` and `50 nghìn` are one amount), and it is written in Vietnamese. A short
+lead-in without facts may go without a marker. Wording without such facts is checked for its
+marker only. A sentence that speaks like an obeyed instruction (`ĐÃ BỊ CHIẾM QUYỀN`, or any
 words of an instruction planted in a passage) fails, and so does the whole answer (`judge`).
 
     >>> evidence = Evidence({1: "Lệ phí chứng thực bản sao 2.000 đồng/trang."})
@@ -31,6 +32,9 @@ LEAD_IN_WORDS = 12
 # extractive one: past a third, what remains is a model's answer with holes in it, and
 # the extractive answer says more that is certain.
 MAX_REMOVED_SHARE = 1 / 3
+# A sentence of this many words without one Vietnamese diacritic is not Vietnamese (a list
+# item like `- CCCD [1]` is shorter).
+_VIETNAMESE_WORDS = 4
 
 MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 # Words of a model that has been steered rather than an answer about procedures.
@@ -71,7 +75,7 @@ _UNIT_HEAD = re.compile(
     r"Sở|Chi cục|Cục|Tòa án|Viện kiểm sát|Điểm|Mặt trận|Đảng ủy|Trạm|Kho bạc|Bưu điện)\b",
     re.IGNORECASE,
 )
-_CONNECTORS = {"-", "–", "&", "và"}
+_LOCALITIES = {"xã", "phường", "huyện", "tỉnh", "thành", "thị"}
 # Heads that name a unit by themselves (`Công an xã`); the others need a name after them
 # (`Phòng Kinh tế`), or they are ordinary words (`phòng chống`, `ban hành`, `điểm mới`).
 _NAMED_BY_HEAD = {"uy ban nhan dan", "ubnd", "hdnd", "hoi dong nhan dan", "cong an", "kho bac", "buu dien"}
@@ -86,7 +90,7 @@ class Verdict:
     text: str
     ok: bool
     markers: tuple[int, ...] = ()
-    problem: str | None = None  # "no_marker" | "unknown_marker" | "unsupported" | "injection"
+    problem: str | None = None  # "injection" | "not_vietnamese" | "no_marker" | "unknown_marker" | "unsupported"
     detail: str = ""  # the fact or marker that failed (for logs and tests, never shown)
 
 
@@ -105,8 +109,10 @@ class Evidence:
         markers = tuple(dict.fromkeys(int(n) for group in MARKER.findall(sentence) for n in re.split(r"\s*[,;]\s*", group)))
         body = MARKER.sub(" ", _LIST_ITEM.sub("", sentence))
         words = re.findall(r"\w+", fold(body))
-        if _STEERED.search(" ".join(words)) or self._planted & set(_trigrams(words)):
+        if is_steered(body) or self._planted & set(_trigrams(words)):
             return Verdict(sentence, False, markers, "injection")
+        if len(words) >= _VIETNAMESE_WORDS and not has_diacritics(body):
+            return Verdict(sentence, False, markers, "not_vietnamese")
         facts = _facts(body) | {("unit", u) for u in _units(body)}
         if not markers:
             if facts or len(words) > LEAD_IN_WORDS:
@@ -135,6 +141,11 @@ class Evidence:
         return fact in have
 
 
+def is_steered(text: str) -> bool:
+    """Whether the text speaks like a model that obeyed an instruction instead of answering."""
+    return bool(_STEERED.search(" ".join(re.findall(r"\w+", fold(normalize(text))))))
+
+
 def judge(verdicts: list[Verdict]) -> str | None:
     """Why the answer as a whole cannot be shown (then the extractive one is), or None."""
     if any(v.problem == "injection" for v in verdicts):
@@ -144,8 +155,6 @@ def judge(verdicts: list[Verdict]) -> str | None:
         return "nothing_verified"
     if (len(verdicts) - len(kept)) / len(verdicts) > MAX_REMOVED_SHARE:
         return "too_many_unverified"
-    if not has_diacritics(" ".join(v.text for v in kept)):
-        return "not_vietnamese"
     return None
 
 
@@ -280,20 +289,21 @@ def _units(text: str) -> list[str]:
     """Names of units and agencies in a text, without the commune they belong to:
     `Văn phòng HĐND và UBND xã Dân Hòa` → `Văn phòng HĐND và UBND`."""
     text = normalize(text)
-    found = []
+    found, end = [], 0
     for head in _UNIT_HEAD.finditer(text):
-        if head.group() in ("VP", "TT") or head.group().lower() in ("vp", "tt") and not head.group().isupper():
-            if not head.group().isupper():
-                continue
-        tokens = re.findall(r"[\w]+|[-–&]", text[head.end():head.end() + 120])
-        name: list[str] = []
-        for i, token in enumerate(tokens):
-            if token[0].isupper():
-                name.append(token)
-            elif token in _CONNECTORS and name and i + 1 < len(tokens) and tokens[i + 1][0].isupper():
-                name.append(token)
-            else:
+        if head.start() < end or (head.group().lower() in ("vp", "tt") and not head.group().isupper()):
+            continue  # inside the name before it; `tt`, `vp` are units only as capitals
+        name, end = [], head.end()
+        tokens = list(re.finditer(r"\w+|[-–&]", text[end:end + 120]))
+        for i, token in enumerate(t.group() for t in tokens):
+            following = tokens[i + 1].group() if i + 1 < len(tokens) else ""
+            if token.lower() in _LOCALITIES:
+                break  # `UBND Xã Dân Hòa` is the UBND, wherever the passage puts the commune
+            joins = name and (token in "-–&" and following[:1].isupper() or token == "và" and following.isupper())
+            if not (token[0].isupper() or joins):
                 break
+            name.append(token)
+            end = head.end() + tokens[i].end()
         if name or _unit_words(head.group()) in _NAMED_BY_HEAD:
             found.append(" ".join([head.group(), *name]))
     return found
@@ -323,4 +333,4 @@ def _planted_trigrams(passage: str) -> set[tuple[str, ...]]:
 
 
 def _show(fact: tuple) -> str:
-    return " ".join(str(part) for part in fact if part is not None)
+    return " ".join(str(part) for part in fact if part not in (None, ""))
