@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import importlib.metadata
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -224,13 +225,17 @@ INTERNAL_FOLDERS = frozenset(["noi-bo", "noibo", "internal"])
 
 
 def visibility_of(path: Path, roots: list[Path]) -> str:
-    """`internal` when the file sits in an internal folder at or below the ingested root."""
-    resolved = path.resolve()
-    for root in roots:
-        if resolved == root or resolved.is_relative_to(root):
-            folders = [root.name] + list(resolved.relative_to(root).parent.parts) if root.is_dir() else [root.parent.name]
-            return "internal" if any(f.lower() in INTERNAL_FOLDERS for f in folders) else "public"
-    return "public"
+    """`internal` when the file sits in an internal folder at or below the ingested root, where
+    it is found or where a link there points: a doubt makes it internal, never public."""
+    folders: list[str] = []
+    for candidate in {Path(os.path.abspath(path)), path.resolve()}:
+        for root in roots:
+            for base in {Path(os.path.abspath(root)), root.resolve()}:
+                if candidate == base or candidate.is_relative_to(base):
+                    folders += [base.name] + list(candidate.relative_to(base).parent.parts) if base.is_dir() \
+                        else [base.parent.name]
+        folders += [candidate.parent.name]
+    return "internal" if any(f.lower() in INTERNAL_FOLDERS for f in folders) else "public"
 
 
 def _kind_of(path: Path) -> str:

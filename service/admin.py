@@ -20,6 +20,7 @@ import json
 import re
 import threading
 import unicodedata
+import uuid
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -46,6 +47,13 @@ class Refused(HTTPException):
     def __init__(self, status: int, code: str, message: str):
         super().__init__(status, message)
         self.code, self.message = code, message
+
+
+def is_admin_route(method: str, path: str) -> bool:
+    """The admin routes below, by method and path (for `service.guard.KeyFirst`)."""
+    return ((method, path) in {("GET", "/api/admin/documents"), ("POST", "/api/admin/documents"),
+                               ("POST", "/api/admin/reindex")}
+            or (method == "DELETE" and path.startswith("/api/admin/documents/")))
 
 
 def check_name(name: str | None) -> tuple[str, str]:
@@ -132,7 +140,7 @@ def add_admin(app: FastAPI, settings: Settings, engine_of: Callable, work: Calla
                 indexed.setdefault(Path(d.get("path", "")).name, []).append(d)
         rows = []
         for visibility, folder in FOLDERS.items():
-            for path in sorted((root / folder).glob("*")) if (root / folder).is_dir() else []:
+            for path in sorted((root / folder).glob("[!.]*")) if (root / folder).is_dir() else []:
                 docs = indexed.get(path.name, [])
                 rows.append({"stored_as": path.name, "visibility": visibility, "size": path.stat().st_size,
                              "status": "indexed" if docs else "pending",
@@ -170,7 +178,7 @@ def add_admin(app: FastAPI, settings: Settings, engine_of: Callable, work: Calla
         folder = root / FOLDERS[visibility]
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / name
-        partial = folder / f".{name}.part"  # hidden from ingestion until complete
+        partial = folder / f".{name}.{uuid.uuid4().hex}.part"  # hidden from ingestion until complete
         partial.write_bytes(data)
         partial.replace(target)
         report = await run_in_threadpool(reindex)

@@ -19,7 +19,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Literal
 
@@ -36,7 +36,7 @@ from starlette.routing import Match
 from ingest.textnorm import normalize
 from retriever.search import Filters
 from retriever.store import IndexMissing
-from service.admin import add_admin
+from service.admin import add_admin, is_admin_route
 from service.answer.compose import Answer
 from service.answer.render import office, render
 from service.engine import Engine, build_engine
@@ -45,6 +45,7 @@ from service.guard import (
     ERRORS,
     HEADERS,
     BodyLimit,
+    KeyFirst,
     RateLimit,
     SecurityHeaders,
     TokenBuckets,
@@ -153,6 +154,7 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str, str]:
 
 # Routes that make the engine work, limited per client.
 LIMITED = ("/api/ask", "/api/ask/stream", "/api/search", "/api/officer/ask", "/api/feedback")
+SEARCHES = ("/api/procedures", "/api/duties")  # limited too when they carry ?q=
 PURGE_EVERY = 3600.0
 
 
@@ -207,9 +209,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # Innermost first: the rate limit and the body limit sit behind CORS (so a refused widget
     # request still carries its CORS headers) and the security headers (so every response does).
     app.add_middleware(RateLimit, buckets=TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst),
-                       paths=LIMITED, trust_proxy=settings.trust_proxy)
+                       paths=LIMITED, searches=SEARCHES, trust_proxy=settings.trust_proxy)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
                        larger={"/api/admin/documents": settings.max_upload_bytes})
+    if settings.admin_api_key:
+        app.add_middleware(KeyFirst, guarded=is_admin_route, key=settings.admin_api_key)
     origins = [o.strip().rstrip("/") for o in settings.cors_origins.split(",") if o.strip()]
     if origins:
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST", "DELETE"],
@@ -227,7 +231,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             response = error(500, "internal", "Hệ thống gặp lỗi. Vui lòng thử lại sau.",
                              headers={k.decode(): v.decode() for k, v in HEADERS})
         route = request.scope.get("route")  # label by route template: bounded, never user text
-        path = getattr(route, "path", None) or (request.url.path if request.url.path in LIMITED else "other")
+        path = getattr(route, "path", None) or (request.url.path if request.url.path in LIMITED + SEARCHES else "other")
         elapsed = time.perf_counter() - started
         metrics.requests.labels(request.method, path, str(response.status_code)).inc()
         metrics.latency.labels(path).observe(elapsed)
@@ -336,7 +340,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         pieces: Iterator = current().ask_stream(body.question, k=body.k, filters=filters_of(body), session_id=session)
         first = await work(next, pieces, None)
 
-        def events() -> Iterator[bytes]:
+        async def events() -> AsyncIterator[bytes]:
             yield _event("start", {"session_id": session})
             piece = first
             try:
@@ -345,7 +349,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                         yield _event("done", answered(body, piece))
                         return
                     yield _event("token", {"text": piece})
-                    piece = next(pieces, None)
+                    piece = await work(next, pieces, None)  # the engine's threads and time limit
             except Exception:  # the stream has started: the error is an event
                 log.exception("stream failed")
                 yield _event("error", {"error": {"code": "internal", "message": "Hệ thống gặp lỗi. Vui lòng thử lại sau."}})

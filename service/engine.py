@@ -4,6 +4,7 @@ CLI and the HTTP layer alike; neither builds its own."""
 from __future__ import annotations
 
 import datetime
+import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from service.answer.compose import Answer, Answerer
 from service.conversation import Conversations, is_follow_up, resolve, turn_of
 from service.settings import Settings
 
+log = logging.getLogger("tthc.engine")
 BUNDLED_LEXICON = Path(__file__).resolve().parents[1] / "corpus" / "lexicon.tsv"
 
 
@@ -92,23 +94,33 @@ class Engine:
         verified, sentence by sentence. A follow-up is read with the conversation first."""
         self._ensure_loaded()
         session = session_id or uuid.uuid4().hex
-        understood = self._understand(question, session)
+        # An officer's conversation (internal documents) is never continued on the public side.
+        thread = f"officer:{session}" if filters and filters.internal else session
+        understood = self._understand(question, thread)
         answer = self.answerer.answer(understood, k=k, filters=filters, session_id=session)
         if self.generator is not None and not answer.abstained:
-            for piece in self.generator.stream(understood, answer):
-                if isinstance(piece, Answer):
-                    answer = piece
-                else:
-                    yield piece
+            extractive, sent = answer, False
+            try:
+                for piece in self.generator.stream(understood, extractive):
+                    if isinstance(piece, Answer):
+                        answer = piece
+                    else:
+                        sent = True
+                        yield piece
+            except Exception:
+                log.exception("generator failed; serving the extractive answer")
+                answer = extractive
+                if not sent:
+                    yield from answer.answer.splitlines(keepends=True)
         else:
             yield from answer.answer.splitlines(keepends=True)
         answer.session_id, answer.answer_id = session, uuid.uuid4().hex
         answer.understood_as = understood if understood != question else None
-        self.conversations.add(session, turn_of(understood, answer))
+        self.conversations.add(thread, turn_of(understood, answer))
         yield answer
 
-    def _understand(self, question: str, session: str) -> str:
-        history = self.conversations.history(session)
+    def _understand(self, question: str, thread: str) -> str:
+        history = self.conversations.history(thread)
         if not history or not is_follow_up(question):
             return question
         if self.generator is not None:
@@ -130,8 +142,6 @@ class Engine:
         wanted_field, wanted_level = fold(field).strip(), fold(level).strip()
         rows = []
         for doc_id, score in ranked:
-            if doc_id in self.searcher.internal_ids:
-                continue
             record = book.records[doc_id]
             if wanted_field and wanted_field not in fold(record.get("field") or ""):
                 continue
@@ -145,11 +155,10 @@ class Engine:
         self._ensure_loaded()
         book = self.answerer.procedures
         doc_id = book.preferred.get(key) or (key if key in book.records else None)
-        if doc_id is None or doc_id in self.searcher.internal_ids:
+        if doc_id is None:
             return None
         record = book.records[doc_id]
-        others = [d for d, r in book.records.items()
-                  if r["code"] == record["code"] and d != doc_id and d not in self.searcher.internal_ids]
+        others = [d for d, r in book.records.items() if r["code"] == record["code"] and d != doc_id]
         return {**_summary(doc_id, record, None), "record": record, "other_sources": others}
 
     def duties(self, unit: str = "", commune: str = "", due_before: datetime.date | None = None,

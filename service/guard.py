@@ -8,6 +8,7 @@ from __future__ import annotations
 import hmac
 import json
 import math
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -68,11 +69,12 @@ async def _send_error(send: Send, status: int, code: str, message: str, headers:
 
 
 def client_id(scope: Scope, trust_proxy: bool) -> str:
-    """The client's address; behind a trusted reverse proxy, the first X-Forwarded-For."""
+    """The client's address; behind a trusted reverse proxy, the last X-Forwarded-For entry:
+    the one the proxy appended (the entries before it are whatever the client sent)."""
     if trust_proxy:
         for name, value in scope.get("headers", []):
             if name == b"x-forwarded-for":
-                return value.decode("latin-1").split(",")[0].strip()
+                return value.decode("latin-1").split(",")[-1].strip()
     client = scope.get("client")
     return client[0] if client else "unknown"
 
@@ -95,6 +97,24 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class KeyFirst:
+    """The routes `guarded(method, path)` names answer 401/403 before their body is read:
+    nobody without the key gets a 20 MB upload parsed. (Other methods on those paths get the
+    router's 405 as usual.)"""
+
+    def __init__(self, app: ASGIApp, guarded, key: str):
+        self.app, self.guarded, self.key = app, guarded, key
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.guarded(scope["method"], scope["path"]):
+            given = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-api-key"), None)
+            if not given:
+                return await _send_error(send, 401, "http_401", "Cần khóa truy cập (X-API-Key).")
+            if not key_matches(given, self.key):
+                return await _send_error(send, 403, "http_403", "Khóa truy cập không đúng.")
+        await self.app(scope, receive, send)
 
 
 class BodyLimit:
@@ -176,14 +196,26 @@ class TokenBuckets:
         return wait
 
 
-class RateLimit:
-    """429 with Retry-After for a client over its budget on the `paths` that cost CPU."""
+_SEARCHING = re.compile(rb"(?:^|&)q=[^&]")
 
-    def __init__(self, app: ASGIApp, buckets: TokenBuckets, paths: tuple[str, ...], trust_proxy: bool = False):
-        self.app, self.buckets, self.paths, self.trust_proxy = app, buckets, paths, trust_proxy
+
+class RateLimit:
+    """429 with Retry-After for a client over its budget on what costs CPU: POSTs to `paths`,
+    and GETs to `searches` that carry a search text (`?q=…`)."""
+
+    def __init__(self, app: ASGIApp, buckets: TokenBuckets, paths: tuple[str, ...],
+                 searches: tuple[str, ...] = (), trust_proxy: bool = False):
+        self.app, self.buckets, self.paths, self.searches = app, buckets, paths, searches
+        self.trust_proxy = trust_proxy
+
+    def _costly(self, scope: Scope) -> bool:
+        if scope["method"] == "POST":
+            return scope["path"] in self.paths
+        return (scope["method"] == "GET" and scope["path"] in self.searches
+                and bool(_SEARCHING.search(scope.get("query_string", b""))))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in self.paths:
+        if scope["type"] == "http" and self._costly(scope):
             wait = self.buckets.take(client_id(scope, self.trust_proxy))
             if wait > 0:
                 seconds = max(1, math.ceil(wait))

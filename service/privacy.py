@@ -16,7 +16,10 @@ import re
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # +84 or 0, then groups of digits: 0912 345 678, 0912.345.678, +84-912-345-678, 001099012345
-_DIGITS = re.compile(r"(?<!\d)\+?\d(?:[ .\-]?\d){8,}(?!\d)")
+# Between digits: nothing, one of ` .-_`, a spaced dash (`0912 - 345 - 678`) or brackets
+# (`(091) 234 5678`, `+84 (912) 345 678`). Not `/`: two dates side by side are not a number.
+_SEP = r"(?:[ .\-_]|\s?[-–]\s?|\)\s?|\s?\()?"
+_DIGITS = re.compile(rf"(?<!\d)\+?\(?\d(?:{_SEP}\d){{8,}}(?!\d)")
 _MONEY_AFTER = re.compile(r"\s*(?:đ\b|đồng|dong\b|vnđ|vnd)", re.IGNORECASE)
 _MONEY_GROUPS = re.compile(r"\d{1,3}(?:\.\d{3})+")
 

@@ -467,3 +467,62 @@ def test_moving_a_file_out_of_noi_bo_and_back_changes_its_visibility(tmp_path, h
     public.rename(internal)
     engine.ingest([folder])
     assert [d["visibility"] for d in engine.documents()] == ["internal"]
+
+
+# --- regressions from the review: nothing internal reaches the public side -------------------
+
+def test_an_internal_procedure_record_never_answers_the_public(admin):
+    """An internal record with the same code as a public one, and a higher-ranked origin, must
+    not replace the public one in public answers, listings or records."""
+    import json
+
+    public = (FIXTURES / "portal" / "1.001193.json").read_bytes()
+    assert upload(admin, "1.001193.json", public).status_code == 201
+    secret = json.loads((CORPUS / "procedures" / "1.001193.json").read_text(encoding="utf-8"))
+    secret["where"] = "BIMATNOIBO phòng 305 chỉ dành cho cán bộ"
+    response = upload(admin, "1.001193-noi-bo.json", json.dumps(secret, ensure_ascii=False), visibility="internal")
+    assert response.status_code == 201, response.text
+    internal_ids = {d["doc_id"] for d in admin.get("/api/documents", headers=AS_OFFICER).json()["documents"]
+                    if d.get("visibility") == "internal"}
+    assert internal_ids
+
+    answer = admin.post("/api/ask", json={"question": "Đăng ký khai sinh nộp ở đâu?"}).json()
+    assert "BIMATNOIBO" not in answer["answer"]
+    assert not {c["doc_id"] for c in answer["citations"]} & internal_ids
+    record = admin.get("/api/procedures/1.001193")
+    assert record.status_code == 200 and record.json()["doc_id"] not in internal_ids
+    listed = admin.get("/api/procedures", params={"q": "khai sinh"}).json()
+    assert listed["total"] >= 1 and not {p["doc_id"] for p in listed["procedures"]} & internal_ids
+    officer = admin.post("/api/officer/ask", json={"question": "Đăng ký khai sinh nộp ở đâu?"}, headers=AS_OFFICER)
+    assert "BIMATNOIBO" in officer.json()["answer"]  # officers do get it
+
+
+def test_an_officer_conversation_is_not_continued_on_the_public_side(admin):
+    assert upload(admin, "kiem-tra-cong-vu.md", INTERNAL_PLAN, visibility="internal").status_code == 201
+    admin.post("/api/officer/ask", json={"question": INTERNAL_QUESTION, "session_id": "shared1"}, headers=AS_OFFICER)
+    public = admin.post("/api/ask", json={"question": "còn thời hạn thì sao?", "session_id": "shared1"}).json()
+    assert not public["understood_as"] or INTERNAL_WORDS not in public["understood_as"]
+    assert INTERNAL_WORDS not in public["answer"]
+
+
+def test_a_refusal_names_no_commune_known_only_from_internal_documents(admin):
+    assert upload(admin, "kiem-tra-cong-vu.md", INTERNAL_PLAN, visibility="internal").status_code == 201
+    answer = admin.post("/api/ask", json={"question": "Xã Tây Sơn có kế hoạch cải cách hành chính gì?"}).json()
+    assert answer["abstained"] and "Hòa Lạc" not in answer["answer"]
+
+
+def test_a_link_inside_an_internal_folder_stays_internal(tmp_path):
+    root = tmp_path / "corpus"
+    (root / "noi-bo").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    target = tmp_path / "elsewhere" / "mat.txt"
+    target.write_text("x", encoding="utf-8")
+    (root / "noi-bo" / "mat.txt").symlink_to(target)
+    assert visibility_of(root / "noi-bo" / "mat.txt", [root.resolve()]) == "internal"
+
+
+def test_without_the_key_an_upload_is_refused_before_its_body_is_read(admin):
+    broken = b"--x\r\nnot a form"
+    response = admin.post("/api/admin/documents", content=broken,
+                          headers={"content-type": "multipart/form-data; boundary=x"})
+    assert_error(response, 401)

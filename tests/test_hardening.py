@@ -213,7 +213,7 @@ def test_refused_requests_are_429_on_every_costly_route(serve):
 def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget(serve):
     client = serve(rate_limit_per_minute=60, rate_limit_burst=3, trust_proxy=True)
     frozen_rate_limit(client)
-    first = {"X-Forwarded-For": "203.0.113.7, 10.0.0.1"}
+    first = {"X-Forwarded-For": "10.0.0.1, 203.0.113.7"}  # the proxy appends the real address last
     second = {"X-Forwarded-For": "198.51.100.20"}
 
     for _ in range(3):
@@ -223,6 +223,25 @@ def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget(serve):
     for _ in range(3):
         assert client.post("/api/ask", json={"question": QUESTION}, headers=second).status_code == 200
     assert_error(client.post("/api/ask", json={"question": QUESTION}, headers=second), 429)
+
+
+def test_behind_a_proxy_a_forged_first_forwarded_entry_does_not_buy_a_new_budget(serve):
+    client = serve(rate_limit_per_minute=60, rate_limit_burst=3, trust_proxy=True)
+    frozen_rate_limit(client)
+    for n in range(3):
+        headers = {"X-Forwarded-For": f"10.9.9.{n}, 203.0.113.7"}
+        assert client.post("/api/ask", json={"question": QUESTION}, headers=headers).status_code == 200
+    assert_error(client.post("/api/ask", json={"question": QUESTION},
+                             headers={"X-Forwarded-For": "10.9.9.99, 203.0.113.7"}), 429)
+
+
+def test_searches_by_get_count_against_the_budget_too(serve):
+    client = serve(rate_limit_per_minute=60, rate_limit_burst=2)
+    frozen_rate_limit(client)
+    assert client.get("/api/procedures", params={"q": "khai sinh"}).status_code == 200
+    assert client.get("/api/duties", params={"q": "số hóa"}).status_code == 200
+    assert_error(client.get("/api/procedures", params={"q": "khai sinh"}), 429)
+    assert client.get("/api/duties").status_code == 200  # a plain listing is not a search
 
 
 def test_without_a_trusted_proxy_a_forged_forwarded_for_does_not_buy_a_new_budget(serve):

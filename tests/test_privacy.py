@@ -47,6 +47,10 @@ EMAIL = MASK["email"]
     ("Gọi tôi: +84912345678", "84912345678"),
     ("số máy bàn 024 3825 1234", "3825 1234"),
     ("(0912345678)", "0912345678"),
+    ("Số điện thoại của tôi là (091) 234 5678", "234 5678"),
+    ("sdt +84 (912) 345 678", "345 678"),
+    ("gọi 0912 - 345 - 678 nhé", "345 - 678"),
+    ("gọi 0912_345_678", "0912_345_678"),
 ])
 def test_redact_masks_identity_card_and_phone_numbers(text, secret):
     masked = redact(text)

@@ -93,13 +93,20 @@ class Answerer:
                      for view in ("folded", "syllables") for t in set(tokens[view]))
         self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
         self._idf_unknown = math.log(1 + n)
+        # What the public may be answered from, and what officers (filters.internal) may: the
+        # same unless some documents are internal. Nothing of an internal document reaches a
+        # public answer, not even the name of its commune in a refusal.
         docs = searcher.generation.documents
-        self._commune_names = sorted({d["commune"] for d in docs if d.get("commune")})
-        self._coverage = {fold(d["commune"] or ""): _years_covered(d) for d in docs if d.get("kind") != "procedure"}
-        self.procedures = ProcedureAnswerer(searcher)
-        # Officers' questions (filters.internal) may be answered from internal plans too.
-        self.officer_duties = DutyAnswerer(DutyTable(docs))
-        self.duties = DutyAnswerer(DutyTable([d for d in docs if d["doc_id"] not in searcher.internal_ids]))
+        public = [d for d in docs if d["doc_id"] not in searcher.internal_ids]
+        self.procedures = ProcedureAnswerer(searcher, exclude=searcher.internal_ids)
+        self.duties = DutyAnswerer(DutyTable(public))
+        self._places = {False: _places(public)}
+        if searcher.internal_ids:
+            self.officer_procedures, self.officer_duties = ProcedureAnswerer(searcher), DutyAnswerer(DutyTable(docs))
+            self._places[True] = _places(docs)
+        else:
+            self.officer_procedures, self.officer_duties = self.procedures, self.duties
+            self._places[True] = self._places[False]
         self.today = datetime.date.today  # "sắp đến hạn" is counted from today
 
     # -- public -----------------------------------------------------------------------------
@@ -125,7 +132,7 @@ class Answerer:
         if not hits:
             return self._abstain("unsupported", session)
         if self._about_procedure(q, hits, filters):
-            return self._answer_procedure(q, hits, session)
+            return self._answer_procedure(q, hits, session, filters)
         support = self.support(q, hits[0])
         if support < SUPPORT_THRESHOLD:
             result = self._abstain("unsupported", session)
@@ -159,17 +166,22 @@ class Answerer:
         of the plans, and either the best passage is a procedure's or it asks for a procedure
         field (`mấy ngày`, `giấy tờ gì`) or uses the lexicon's words and a procedure ranks
         near the top (plans say `chứng thực`, `lệ phí` too)."""
-        if not self.procedures or q.communes or (filters and filters.commune) or _PLAN_WORDS.search(q.folded):
+        if not self._book(filters) or q.communes or (filters and filters.commune) or _PLAN_WORDS.search(q.folded):
             return False
         if hits[0].chunk.kind == "procedure":
             return True
         asks = bool(q.fields) or bool(self.searcher.lexicon.matches(q.text))
         return asks and any(h.chunk.kind == "procedure" and h.score >= 0.8 * hits[0].score for h in hits[:5])
 
-    def _answer_procedure(self, q: Question, hits: list[Hit], session: str) -> Answer:
+    def _book(self, filters: Filters | None) -> ProcedureAnswerer:
+        return self.officer_procedures if filters and filters.internal else self.procedures
+
+    def _answer_procedure(self, q: Question, hits: list[Hit], session: str, filters: Filters | None) -> Answer:
         # Deeper, among procedures only: look-alike records (`Xóa đăng ký thường trú`) can
         # fill the first eight passages and push the one asked for out of them.
-        hits = self.searcher.search(q.text, k=PROCEDURE_K, filters=Filters(kind="procedure")) or hits
+        internal = bool(filters and filters.internal)
+        book = self._book(filters)
+        hits = self.searcher.search(q.text, k=PROCEDURE_K, filters=Filters(kind="procedure", internal=internal)) or hits
         top = [h for h in hits[:3] if h.chunk.kind == "procedure"]
         support = max(self.support(q, h) for h in top)
         # The documents' wording of the citizen's everyday phrases, each phrase on its own: one
@@ -183,12 +195,12 @@ class Answerer:
             result.support = support
             return result
         cites = _Citations()
-        text = self.procedures.compose(q, self.searcher.lexicon.expand(q.text), hits, cites.number)
+        text = book.compose(q, self.searcher.lexicon.expand(q.text), hits, cites.number)
         if text is None:
             return self._abstain("unsupported", session)
         citations = cites.used()
         for c in citations:
-            code = self.procedures.code_of_doc(c["doc_id"])
+            code = book.code_of_doc(c["doc_id"])
             if code:
                 c["procedure_code"] = code
         return Answer(text, citations=citations, session_id=session, support=support, answerer="procedure")
@@ -233,13 +245,14 @@ class Answerer:
     def _decline(self, q: Question, filters: Filters | None) -> Answer | None:
         if q.refusal:
             return self._abstain(q.refusal, "")
+        names, coverage = self._places[bool(filters and filters.internal)]
         if q.unknown_place and not (filters and filters.commune):
-            known = ", ".join(self._commune_names)
+            known = ", ".join(names)
             return Answer(render("abstain_unknown_commune", commune=q.unknown_place, known=known, office=office()),
                           abstained=True, reason="unknown_commune")
         if q.years:
-            scope = [fold(filters.commune)] if filters and filters.commune else list(q.communes) or list(self._coverage)
-            covered = set().union(*(self._coverage.get(c, set()) for c in scope)) if scope else set()
+            scope = [fold(filters.commune)] if filters and filters.commune else list(q.communes) or list(coverage)
+            covered = set().union(*(coverage.get(c, set()) for c in scope)) if scope else set()
             if covered and not any(y in covered for y in q.years):
                 return Answer(render("abstain_unknown_year", year=", ".join(map(str, q.years)),
                                      covered=_span(covered), office=office()),
@@ -360,6 +373,12 @@ def _line(unit: str, hit: Hit, cites: _Citations, q: Question, bullet: bool = Fa
         body = _BULLET.sub("", unit).strip()
     body = body.rstrip(" ;,")
     return f"{'- ' if bullet else ''}{body} [{n}]"
+
+
+def _places(docs: list[dict]) -> tuple[list[str], dict[str, set[int]]]:
+    """The communes these documents cover, by name, and the years each commune's plans cover."""
+    names = sorted({d["commune"] for d in docs if d.get("commune")})
+    return names, {fold(d["commune"] or ""): _years_covered(d) for d in docs if d.get("kind") != "procedure"}
 
 
 def _years_covered(document: dict) -> set[int]:

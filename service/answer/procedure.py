@@ -71,17 +71,19 @@ class Choice:
 class ProcedureAnswerer:
     """The procedure records of one loaded index, by code and by field."""
 
-    def __init__(self, searcher: Searcher):
+    def __init__(self, searcher: Searcher, exclude: frozenset[str] = frozenset()):
+        """`exclude`: documents this answerer must never answer from (internal ones, for the
+        public)."""
         self.chunks: dict[str, dict[str, list[Chunk]]] = {}
         for c in searcher.chunks:
-            if c.kind == "procedure":
+            if c.kind == "procedure" and c.doc_id not in exclude:
                 self.chunks.setdefault(c.doc_id, {}).setdefault(field_of(c) or "", []).append(c)
         self.records: dict[str, dict] = {}
         self.preferred: dict[str, str] = {}  # code → doc_id (catalogue over portal over list)
         rank = {"catalogue": 0, "portal": 1, "list": 2}
         for d in searcher.generation.documents:
             record = d.get("procedure")
-            if not record:
+            if not record or d["doc_id"] in exclude:
                 continue
             self.records[d["doc_id"]] = record
             code = record["code"]

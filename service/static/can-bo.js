@@ -104,7 +104,10 @@ async function load() {
   status.textContent = "Đang tải nhiệm vụ…";
   table.setAttribute("aria-busy", "true");
   try {
-    const response = await fetch(`/api/duties?${params}`, { headers: { Accept: "application/json" } });
+    // With the officer's key (kept for this tab), internal plans' duties are listed too.
+    const key = stored(KEY_STORE);
+    const headers = key ? { Accept: "application/json", "X-API-Key": key } : { Accept: "application/json" };
+    const response = await fetch(`/api/duties?${params}`, { headers });
     if (!response.ok) throw await errorFrom(response);
     const body = await response.json();
     if (mine !== requestNo) return; // a newer request is on its way
