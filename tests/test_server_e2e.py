@@ -16,7 +16,9 @@ AN_KHANH = "an-khanh-thai-nguyen-2026"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with running_server(tmp_path_factory.mktemp("serve")) as live:
+    # One test client sends many questions: the rate limit is tested in test_hardening.py.
+    generous = {"TTHC_RATE_LIMIT_BURST": "1000", "TTHC_RATE_LIMIT_PER_MINUTE": "100000"}
+    with running_server(tmp_path_factory.mktemp("serve"), env=generous) as live:
         yield live
 
 
