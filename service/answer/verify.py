@@ -58,6 +58,9 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-+•*–]|\d{1,2}[.)])\s+")
 _WORD_NUMBERS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "nam": 5, "sau": 6, "bay": 7, "tam": 8, "chin": 9, "muoi": 10}
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _MONEY_UNITS = {"dong": 1, "d": 1, "vnd": 1, "k": 1_000, "nghin": 1_000, "ngan": 1_000, "trieu": 1_000_000, "ty": 1_000_000_000}
+_NUMBER_WORD = r"(?:mot|hai|ba|bon|tu|nam|lam|sau|bay|tam|chin|muoi|tram|nghin|ngan|trieu|ty|linh|le|ruoi)"
+# A spelled number of two or more words has one of these (`sau hai ngày` is "after two days").
+_SCALE = r"(?:muoi|tram|nghin|ngan|trieu|ty|linh|ruoi)"
 # Facts, matched on folded text, most specific first; each span is read once.
 _FACT = re.compile(
     r"(?P<code>\b\d+(?:/\d+)*/[a-z][a-z0-9]*(?:-[a-z0-9]+)*)"  # 123/2015/nd-cp
@@ -66,6 +69,10 @@ _FACT = re.compile(
     r"|(?P<quarter>\bquy\s+(?:iv|i{1,3}|[1-4])\b(?:(?:/|\s+nam\s+)\d{4}\b)?)"
     r"|(?P<pct>\d+(?:[.,]\d+)?\s?(?:%|phan tram\b))"
     r"|(?P<money>\d+(?:[.,]\d+)*\s?(?:dong|d|vnd|k|nghin|ngan|trieu|ty)\b)"
+    # Amounts and durations spelled out in two or more number words (`năm trăm nghìn đồng`,
+    # `mười lăm ngày`): the cited passage must spell them the same way.
+    rf"|(?P<spelled>\b(?:(?:{_NUMBER_WORD}\s+)+{_SCALE}(?:\s+{_NUMBER_WORD})*|{_SCALE}(?:\s+{_NUMBER_WORD})+)"
+    r"\s+(?:dong|ngay|thang|nam|gio|tuan|phut|phan tram|lan|trang|ban)\b)"
     r"|(?P<days>\b(?:\d+|mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi)\s+(?:ngay|thang|nam|gio|tuan|phut)\b)"
     r"|(?P<num>\d+(?:[.,]\d+)*)"
 )
@@ -75,6 +82,8 @@ _UNIT_HEAD = re.compile(
     r"Sở|Chi cục|Cục|Tòa án|Viện kiểm sát|Điểm|Mặt trận|Đảng ủy|Trạm|Kho bạc|Bưu điện)\b",
     re.IGNORECASE,
 )
+_LOWER_HEADS = {"phòng", "sở", "cục", "chi cục", "tòa án", "viện kiểm sát", "trung tâm", "văn phòng"}
+_NOT_UNIT_WORDS = {"chong", "ngua", "huu", "bo", "thi", "khi", "tiep", "hop", "lam", "o", "cua", "nay", "do", "va", "la"}
 _LOCALITIES = {"xã", "phường", "huyện", "tỉnh", "thành", "thị"}
 # Heads that name a unit by themselves (`Công an xã`); the others need a name after them
 # (`Phòng Kinh tế`), or they are ordinary words (`phòng chống`, `ban hành`, `điểm mới`).
@@ -138,6 +147,11 @@ class Evidence:
             return fact in have or (("quarter", q, None) in have and ("num", year) in have)
         if kind == "money":
             return fact in have or ("num", value[0]) in have
+        if kind == "spelled":
+            # `sau mười lăm ngày` may be "after fifteen days": leading words may be ordinary ones.
+            words, passage = value[0].split(), f" {' '.join(re.findall(r'[a-z0-9]+', fold(self.passages[n])))} "
+            return any(f" {' '.join(words[i:])} " in passage for i in range(len(words) - 1)
+                       if re.search(_SCALE, " ".join(words[i:-1])))
         return fact in have
 
 
@@ -256,6 +270,8 @@ def _facts(text: str) -> set[tuple]:
                 facts.add(("code", value))
             else:
                 facts.add(("money", round(number * _MONEY_UNITS[unit])))
+        elif kind == "spelled":
+            facts.add(("spelled", " ".join(value.split())))
         elif kind == "days":
             count, unit = value.split()
             facts.add(("days", _WORD_NUMBERS.get(count) or int(count), unit))
@@ -306,6 +322,14 @@ def _units(text: str) -> list[str]:
             end = head.end() + tokens[i].end()
         if name or _unit_words(head.group()) in _NAMED_BY_HEAD:
             found.append(" ".join([head.group(), *name]))
+        elif head.group().lower() in _LOWER_HEADS:
+            # `phòng tư pháp huyện`: a unit written in lower case is the head and the two words
+            # after it, unless they make an ordinary word (`phòng chống`, `sở hữu`).
+            words = [t.group() for t in tokens[:2]]
+            if (len(words) == 2 and all(w.isalpha() and w.islower() for w in words)
+                    and fold(words[0]) not in _NOT_UNIT_WORDS and words[0] not in _LOCALITIES):
+                found.append(" ".join([head.group(), *words]))
+                end = head.end() + tokens[1].end()
     return found
 
 
