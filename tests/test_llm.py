@@ -521,6 +521,8 @@ def test_faithful_sentences_pass(sentence):
     ("Phí chứng thực là hai triệu đồng [1].", "unsupported", "spelled hai trieu dong"),
     ("Kết quả có trong mười lăm ngày [1].", "unsupported", "spelled muoi lam ngay"),
     ("Hồ sơ nộp tại phòng tư pháp huyện [1].", "unsupported", "unit phòng tư pháp"),
+    ("Chứng thực bản sao được miễn phí [1].", "unsupported", "free"),
+    ("Bạn không mất phí khi chứng thực [1].", "unsupported", "free"),
 ])
 def test_unfaithful_sentences_fail(sentence, problem, detail):
     verdict = Evidence(PASSAGES).check(sentence)

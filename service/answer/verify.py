@@ -59,6 +59,7 @@ _WORD_NUMBERS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "nam": 5, "sau": 6, "bay
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _MONEY_UNITS = {"dong": 1, "d": 1, "vnd": 1, "k": 1_000, "nghin": 1_000, "ngan": 1_000, "trieu": 1_000_000, "ty": 1_000_000_000}
 _NUMBER_WORD = r"(?:mot|hai|ba|bon|tu|nam|lam|sau|bay|tam|chin|muoi|tram|nghin|ngan|trieu|ty|linh|le|ruoi)"
+_FREE = re.compile(r"\bmien (?:phi|le phi)\b|\bkhong (?:mat|thu|phai nop|phai tra|co) (?:phi|le phi|tien)\b")
 # A spelled number of two or more words has one of these (`sau hai ngày` is "after two days").
 _SCALE = r"(?:muoi|tram|nghin|ngan|trieu|ty|linh|ruoi)"
 # Facts, matched on folded text, most specific first; each span is read once.
@@ -123,6 +124,8 @@ class Evidence:
         if len(words) >= _VIETNAMESE_WORDS and not has_diacritics(body):
             return Verdict(sentence, False, markers, "not_vietnamese")
         facts = _facts(body) | {("unit", u) for u in _units(body)}
+        if _FREE.search(" ".join(words)):
+            facts.add(("free",))
         if not markers:
             if facts or len(words) > LEAD_IN_WORDS:
                 return Verdict(sentence, False, markers, "no_marker", _show(next(iter(facts), ("words", ""))))
@@ -147,6 +150,8 @@ class Evidence:
             return fact in have or (("quarter", q, None) in have and ("num", year) in have)
         if kind == "money":
             return fact in have or ("num", value[0]) in have
+        if kind == "free":  # "no fee" is a claim about the fee like any amount
+            return bool(_FREE.search(" ".join(re.findall(r"[a-z0-9]+", fold(self.passages[n])))))
         if kind == "spelled":
             # `sau mười lăm ngày` may be "after fifteen days": leading words may be ordinary ones.
             words, passage = value[0].split(), f" {' '.join(re.findall(r'[a-z0-9]+', fold(self.passages[n])))} "
