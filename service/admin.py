@@ -108,7 +108,7 @@ def stored_name(stem: str, suffix: str, data: bytes) -> str:
     return f"{slug}-{hashlib.sha256(data).hexdigest()[:8]}{suffix}"
 
 
-def add_admin(app: FastAPI, settings: Settings, engine_of: Callable, work: Callable) -> None:
+def add_admin(app: FastAPI, settings: Settings, engine_of: Callable) -> None:
     root = settings.data_dir / "uploads"
     lock = threading.Lock()  # one change to the uploads at a time
 

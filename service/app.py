@@ -38,12 +38,13 @@ from retriever.search import Filters
 from retriever.store import IndexMissing
 from service.admin import add_admin, is_admin_route
 from service.answer.compose import Answer
-from service.answer.render import office, render
+from service.answer.render import lines, office, render
 from service.engine import Engine, build_engine
 from service.export import to_csv, to_ics
 from service.guard import (
     ERRORS,
     HEADERS,
+    KEY_MESSAGES,
     BodyLimit,
     KeyFirst,
     RateLimit,
@@ -55,7 +56,7 @@ from service.guard import (
 )
 from service.journal import Journal
 from service.metrics import Metrics
-from service.pages import STATIC, add_pages
+from service.pages import add_pages
 from service.settings import Settings, get_settings
 
 log = logging.getLogger("tthc.http")
@@ -248,7 +249,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException):
         messages = {404: "Không tìm thấy địa chỉ này.", 405: "Phương thức không được hỗ trợ cho địa chỉ này.",
-                    401: "Cần khóa truy cập (X-API-Key).", 403: "Khóa truy cập không đúng."}
+                    **KEY_MESSAGES}
         headers = getattr(exc, "headers", None)
         if exc.status_code == 405:  # every method the path has, not only the first route's
             methods = {m for r in app.router.routes if r.matches(request.scope)[0] != Match.NONE
@@ -377,8 +378,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @app.get("/api/suggestions", responses=ERRORS)
     def suggestions() -> dict:
-        lines = (STATIC.parent.parent / "prompts" / "suggestions.txt").read_text(encoding="utf-8").splitlines()
-        return {"suggestions": [line.strip() for line in lines if line.strip()]}
+        return {"suggestions": list(lines("suggestions"))}
 
     @app.get("/api/about", responses=ERRORS)
     def about() -> dict:
@@ -450,6 +450,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
     if settings.admin_api_key:
-        add_admin(app, settings, lambda: engine, work)
+        add_admin(app, settings, lambda: engine)
     add_pages(app)
     return app

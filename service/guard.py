@@ -50,6 +50,10 @@ def error(status: int, code: str, message: str, headers: dict | None = None) -> 
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
 
 
+# The refusals of a keyed route, shared by KeyFirst and the app's HTTP error handler.
+KEY_MESSAGES = {401: "Cần khóa truy cập (X-API-Key).", 403: "Khóa truy cập không đúng."}
+
+
 def key_matches(given: str | None, *keys: str | None) -> bool:
     """Constant-time comparison of a presented API key with the configured ones."""
     return bool(given) and any(k and hmac.compare_digest(given.encode(), k.encode()) for k in keys)
@@ -111,9 +115,9 @@ class KeyFirst:
         if scope["type"] == "http" and self.guarded(scope["method"], scope["path"]):
             given = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-api-key"), None)
             if not given:
-                return await _send_error(send, 401, "http_401", "Cần khóa truy cập (X-API-Key).")
+                return await _send_error(send, 401, "http_401", KEY_MESSAGES[401])
             if not key_matches(given, self.key):
-                return await _send_error(send, 403, "http_403", "Khóa truy cập không đúng.")
+                return await _send_error(send, 403, "http_403", KEY_MESSAGES[403])
         await self.app(scope, receive, send)
 
 

@@ -33,5 +33,12 @@ def render(name: str, **values: str) -> str:
     return template.substitute(values)
 
 
+@cache
+def lines(name: str) -> tuple[str, ...]:
+    """The non-empty lines of `prompts/<name>.txt` (a list the product shows, e.g. suggestions)."""
+    text = (PROMPTS / f"{name}.txt").read_text(encoding="utf-8")
+    return tuple(line.strip() for line in text.splitlines() if line.strip())
+
+
 def office() -> str:
     return render("office")

@@ -111,6 +111,7 @@ class Evidence:
         self.passages = {n: normalize(text) for n, text in passages.items()}
         self._facts = {n: _support(text) for n, text in self.passages.items()}
         self._unit_text = {n: f" {_unit_words(text)} " for n, text in self.passages.items()}
+        self._plain = {n: f" {' '.join(re.findall(r'[a-z0-9]+', fold(text)))} " for n, text in self.passages.items()}
         self._planted = {g for text in self.passages.values() for g in _planted_trigrams(text)}
 
     def check(self, sentence: str) -> Verdict:
@@ -151,11 +152,11 @@ class Evidence:
         if kind == "money":
             return fact in have or ("num", value[0]) in have
         if kind == "free":  # "no fee" is a claim about the fee like any amount
-            return bool(_FREE.search(" ".join(re.findall(r"[a-z0-9]+", fold(self.passages[n])))))
+            return bool(_FREE.search(self._plain[n]))
         if kind == "spelled":
             # `sau mười lăm ngày` may be "after fifteen days": leading words may be ordinary ones.
-            words, passage = value[0].split(), f" {' '.join(re.findall(r'[a-z0-9]+', fold(self.passages[n])))} "
-            return any(f" {' '.join(words[i:])} " in passage for i in range(len(words) - 1)
+            words = value[0].split()
+            return any(f" {' '.join(words[i:])} " in self._plain[n] for i in range(len(words) - 1)
                        if re.search(_SCALE, " ".join(words[i:-1])))
         return fact in have
 
