@@ -30,9 +30,7 @@ import contextlib
 import json
 import os
 import resource
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -44,14 +42,13 @@ import httpx
 
 from eval.bench import _percentiles
 from eval.retrieval import load_gold
+from eval.server import serving
 
-ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ["eval/gold/procedures.jsonl", "eval/gold/duty_questions.jsonl"]
 ANSWER_FIELDS = {"answer", "citations", "abstained", "mode", "session_id"}
 HEALTH_EVERY = 0.2  # seconds between /healthz samples
 REQUEST_TIMEOUT = 60.0  # above the server's own 30 s limit, so a slow answer shows as its 503
 PRIME = 3  # questions asked alone by --prime: enough to have loaded every model the answer uses
-START_TIMEOUT = 300.0  # building the index from corpus/ takes about a minute on 2 cores
 
 
 @dataclass
@@ -151,46 +148,20 @@ async def run(base: str, clients: int, seconds: float, warmup: float, questions:
     return tally
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def serve(data: Path, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen]]:
     """`tthc serve` on a free loopback port over the index in `data` (the server builds it from
-    corpus/ when there is none); yields its base URL and process once `/readyz` answers."""
-    port = _free_port()
-    environment = {**os.environ, "TTHC_DATA_DIR": str(data), **env}
+    corpus/ when there is none), with the caller's `TTHC_*` settings; yields its base URL and
+    process once `/readyz` answers. Only a failed start keeps its log."""
     log = tempfile.NamedTemporaryFile(prefix="tthc-load-", suffix=".log", delete=False)  # noqa: SIM115
-    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
-                               cwd=ROOT, env=environment, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not _ready(base):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the server did not start (its log is kept in {log.name}):\n"
-                                 + Path(log.name).read_text(errors="replace")[-3000:])
-            time.sleep(0.5)
-        yield base, process
+        with serving({"TTHC_DATA_DIR": str(data), **env}, log, log, Path(log.name), inherit_settings=True) as running:
+            yield running
+    except RuntimeError as exc:
+        raise SystemExit(str(exc)) from None
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
         log.close()
-    Path(log.name).unlink()  # only a failed start keeps its log
-
-
-def _ready(base: str) -> bool:
-    try:
-        return httpx.get(base + "/readyz", timeout=2).status_code == 200
-    except httpx.TransportError:
-        return False
+    Path(log.name).unlink()
 
 
 def _cpu_seconds(pid: int) -> float:
