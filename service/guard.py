@@ -6,7 +6,6 @@ Vietnamese messages."""
 from __future__ import annotations
 
 import hmac
-import json
 import math
 import re
 import threading
@@ -59,17 +58,13 @@ def key_matches(given: str | None, *keys: str | None) -> bool:
     return bool(given) and any(k and hmac.compare_digest(given.encode(), k.encode()) for k in keys)
 
 
-def json_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> tuple[dict, bytes]:
-    body = json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False).encode()
-    head = {"content-type": "application/json", "content-length": str(len(body)), **(headers or {})}
-    return head, body
-
-
 async def _send_error(send: Send, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
-    head, body = json_error(status, code, message, headers)
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(k.encode(), v.encode()) for k, v in head.items()]})
-    await send({"type": "http.response.body", "body": body})
+    """The contract's JSON error, sent from middleware (outside any route)."""
+    await error(status, code, message, headers)({"type": "http"}, _no_body, send)
+
+
+async def _no_body() -> Message:
+    return {"type": "http.disconnect"}
 
 
 def client_id(scope: Scope, trust_proxy: bool) -> str:
