@@ -31,15 +31,28 @@ def run(engine, gold: list[dict], decline: list[dict]) -> dict:
         started = time.perf_counter()
         result = engine.ask(item["question"])
         elapsed = 1000 * (time.perf_counter() - started)
-        rows.append({
-            "id": item["id"], "question": item["question"], "must_decline": must_decline,
-            "abstained": result.abstained, "reason": result.reason, "support": result.support,
-            "correct": (not result.abstained and _facts_present(result.answer, item.get("facts", [])))
-            if not must_decline else result.abstained,
-            "unsupported": unsupported_values(result.answer, result.citations) if not result.abstained else [],
-            "markers_ok": all(c["text"] for c in result.citations),
-            "ms": elapsed, "answer": result.answer, "expected": item.get("facts") or item.get("reason"),
-        })
+        rows.append(
+            {
+                "id": item["id"],
+                "question": item["question"],
+                "must_decline": must_decline,
+                "abstained": result.abstained,
+                "reason": result.reason,
+                "support": result.support,
+                "correct": (
+                    not result.abstained and _facts_present(result.answer, item.get("facts", []))
+                )
+                if not must_decline
+                else result.abstained,
+                "unsupported": unsupported_values(result.answer, result.citations)
+                if not result.abstained
+                else [],
+                "markers_ok": all(c["text"] for c in result.citations),
+                "ms": elapsed,
+                "answer": result.answer,
+                "expected": item.get("facts") or item.get("reason"),
+            }
+        )
     return summarise(rows)
 
 
@@ -52,13 +65,15 @@ def summarise(rows: list[dict]) -> dict:
     return {
         "rows": rows,
         "answer_accuracy": sum(r["correct"] for r in answerable) / max(1, len(answerable)),
-        "citation_support": sum(1 for r in answered if not r["unsupported"]) / max(1, len(answered)),
+        "citation_support": sum(1 for r in answered if not r["unsupported"])
+        / max(1, len(answered)),
         "abstention_recall": sum(r["abstained"] for r in declines) / max(1, len(declines)),
         "abstention_precision": sum(r["must_decline"] for r in abstained) / max(1, len(abstained)),
         "false_abstention": sum(r["abstained"] for r in answerable) / max(1, len(answerable)),
         "p50_ms": statistics.median(times) if times else 0.0,
         "p95_ms": times[min(len(times) - 1, int(0.95 * len(times)))] if times else 0.0,
-        "n_answerable": len(answerable), "n_decline": len(declines),
+        "n_answerable": len(answerable),
+        "n_decline": len(declines),
     }
 
 
@@ -69,7 +84,9 @@ def calibrate(engine, gold: list[dict], decline: list[dict]) -> str:
     saved = compose.SUPPORT_THRESHOLD
     compose.SUPPORT_THRESHOLD = -1.0  # measure support without declining on it
     try:
-        for item, must in [(g, False) for g in gold] + [(d, True) for d in decline if d["reason"] == "out_of_scope"]:
+        for item, must in [(g, False) for g in gold] + [
+            (d, True) for d in decline if d["reason"] == "out_of_scope"
+        ]:
             result = answerer.answer(item["question"])
             if result.reason in ("injection", "personal_data", "unknown_commune", "unknown_year"):
                 continue  # declined before support is measured
@@ -89,17 +106,26 @@ def calibrate(engine, gold: list[dict], decline: list[dict]) -> str:
 
 def chart(summary: dict) -> str:
     """A small SVG bar chart of the headline figures (no plotting library needed)."""
-    bars = [("Độ chính xác", summary["answer_accuracy"]), ("Trích dẫn đúng", summary["citation_support"]),
-            ("Từ chối đúng (recall)", summary["abstention_recall"]),
-            ("Độ chính xác từ chối", summary["abstention_precision"]),
-            ("Từ chối nhầm", summary["false_abstention"])]
+    bars = [
+        ("Độ chính xác", summary["answer_accuracy"]),
+        ("Trích dẫn đúng", summary["citation_support"]),
+        ("Từ chối đúng (recall)", summary["abstention_recall"]),
+        ("Độ chính xác từ chối", summary["abstention_precision"]),
+        ("Từ chối nhầm", summary["false_abstention"]),
+    ]
     width, row = 560, 34
-    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row * len(bars) + 20}" '
-             'font-family="sans-serif" font-size="13">')]
+    parts = [
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row * len(bars) + 20}" '
+            'font-family="sans-serif" font-size="13">'
+        )
+    ]
     for i, (label, value) in enumerate(bars):
         y = 10 + i * row
         parts.append(f'<text x="0" y="{y + 17}">{label}</text>')
-        parts.append(f'<rect x="190" y="{y + 4}" width="{300 * value:.1f}" height="18" fill="#1f6feb"/>')
+        parts.append(
+            f'<rect x="190" y="{y + 4}" width="{300 * value:.1f}" height="18" fill="#1f6feb"/>'
+        )
         parts.append(f'<text x="{196 + 300 * value:.1f}" y="{y + 17}">{value:.3f}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
@@ -108,28 +134,42 @@ def chart(summary: dict) -> str:
 def render(summary: dict, calibration: str | None) -> str:
     s = summary
     lines = [
-        "# Answer evaluation", "",
-        (f"{s['n_answerable']} answerable gold questions (`eval/gold/plans.jsonl`), "
-        f"{s['n_decline']} must-decline questions (`eval/gold/decline.jsonl`). Extractive mode."), "",
-        "![chart](answers.svg)", "",
-        "| metric | value |", "|---|---|",
+        "# Answer evaluation",
+        "",
+        (
+            f"{s['n_answerable']} answerable gold questions (`eval/gold/plans.jsonl`), "
+            f"{s['n_decline']} must-decline questions (`eval/gold/decline.jsonl`). Extractive mode."
+        ),
+        "",
+        "![chart](answers.svg)",
+        "",
+        "| metric | value |",
+        "|---|---|",
         f"| answer accuracy (all key facts stated) | {s['answer_accuracy']:.3f} |",
         f"| citation support (every marked value in its citation) | {s['citation_support']:.3f} |",
         f"| abstention recall (must-decline declined) | {s['abstention_recall']:.3f} |",
         f"| abstention precision | {s['abstention_precision']:.3f} |",
         f"| false abstentions (answerable declined) | {s['false_abstention']:.3f} |",
-        f"| latency p50 / p95 | {s['p50_ms']:.0f} ms / {s['p95_ms']:.0f} ms |", "",
+        f"| latency p50 / p95 | {s['p50_ms']:.0f} ms / {s['p95_ms']:.0f} ms |",
+        "",
     ]
     if calibration:
-        lines += ["## Support threshold calibration", "",
-                  f"Chosen: `SUPPORT_THRESHOLD = {compose.SUPPORT_THRESHOLD}` (service/answer/compose.py).", "",
-                  calibration, ""]
+        lines += [
+            "## Support threshold calibration",
+            "",
+            f"Chosen: `SUPPORT_THRESHOLD = {compose.SUPPORT_THRESHOLD}` (service/answer/compose.py).",
+            "",
+            calibration,
+            "",
+        ]
     wrong = [r for r in s["rows"] if not r["correct"] or r["unsupported"]]
     lines += [f"## Misses ({len(wrong)})", ""]
     for r in wrong:
-        lines.append(f"- **{r['id']}** {r['question']} — expected {r['expected']}; "
-                     f"{'declined (' + str(r['reason']) + ')' if r['abstained'] else 'answered'}"
-                     f"{'; unsupported ' + str(r['unsupported']) if r['unsupported'] else ''}")
+        lines.append(
+            f"- **{r['id']}** {r['question']} — expected {r['expected']}; "
+            f"{'declined (' + str(r['reason']) + ')' if r['abstained'] else 'answered'}"
+            f"{'; unsupported ' + str(r['unsupported']) if r['unsupported'] else ''}"
+        )
         if not r["abstained"]:
             lines.append(f"  > {r['answer'][:300].replace(chr(10), ' / ')}")
     return "\n".join(lines) + "\n"

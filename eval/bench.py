@@ -51,7 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gold", default="eval/gold/plans.jsonl")
     parser.add_argument("--decline", default="eval/gold/decline.jsonl")
     parser.add_argument("--procedures", default="eval/gold/procedures.jsonl")
-    parser.add_argument("--crawl", type=Path, help="also ingest the portal crawl (folder of JSON records)")
+    parser.add_argument(
+        "--crawl", type=Path, help="also ingest the portal crawl (folder of JSON records)"
+    )
     parser.add_argument("--data", type=Path, help="use the index already built in this folder")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
@@ -73,21 +75,35 @@ def main(argv: list[str] | None = None) -> int:
         gold = load_gold(Path(args.gold)) + load_gold(Path(args.procedures))
         questions = [g["question"] for g in gold + load_gold(Path(args.decline))]
         engine.ask("khởi động")  # first-call costs (segmenter load) out of the figures
-        search_ms = _timed(lambda q: engine.search(q, k=10), [g["question"] for g in gold], args.repeat)
+        search_ms = _timed(
+            lambda q: engine.search(q, k=10), [g["question"] for g in gold], args.repeat
+        )
         ask_ms = _timed(engine.ask, questions, args.repeat)
         with TestClient(create_app(settings, engine)) as client:  # the whole HTTP stack, in-process
-            http_ms = _timed(lambda q: client.post("/api/ask", json={"question": q}), questions, args.repeat)
+            http_ms = _timed(
+                lambda q: client.post("/api/ask", json={"question": q}), questions, args.repeat
+            )
         print(f"model load            {model_load:8.2f} s")
         if report is not None and again is not None:
-            print(f"ingest (cold)         {report.seconds:8.2f} s  "
-                  f"({len(report.added)} files, {report.chunks} chunks)")
+            print(
+                f"ingest (cold)         {report.seconds:8.2f} s  "
+                f"({len(report.added)} files, {report.chunks} chunks)"
+            )
             print(f"ingest (unchanged)    {again.seconds:8.2f} s")
-        print(f"index                 {len(engine.searcher.chunks)} chunks, "
-              f"{len(engine.searcher.generation.documents)} documents")
+        print(
+            f"index                 {len(engine.searcher.chunks)} chunks, "
+            f"{len(engine.searcher.generation.documents)} documents"
+        )
         print(f"index size on disk    {_size(generation) / 1024:8.1f} KiB  ({generation.name})")
-        print(f"search latency        {_percentiles(search_ms)} over {len(search_ms)} queries (hybrid, k=10)")
-        print(f"ask latency           {_percentiles(ask_ms)} over {len(ask_ms)} questions (extractive)")
-        print(f"POST /api/ask         {_percentiles(http_ms)} over {len(http_ms)} requests (ASGI in-process)")
+        print(
+            f"search latency        {_percentiles(search_ms)} over {len(search_ms)} queries (hybrid, k=10)"
+        )
+        print(
+            f"ask latency           {_percentiles(ask_ms)} over {len(ask_ms)} questions (extractive)"
+        )
+        print(
+            f"POST /api/ask         {_percentiles(http_ms)} over {len(http_ms)} requests (ASGI in-process)"
+        )
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
         print(f"peak memory (RSS)     {peak:8.1f} MiB")
     return 0

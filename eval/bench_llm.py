@@ -59,8 +59,21 @@ class SlowServer:
                 server.hits += 1
                 self.rfile.read(int(self.headers.get("content-length", 0)))
                 time.sleep(delay)
-                body = json.dumps({"id": "x", "object": "chat.completion", "created": 0, "model": "slow", "choices": [
-                    {"index": 0, "message": {"role": "assistant", "content": "Chậm."}, "finish_reason": "stop"}]})
+                body = json.dumps(
+                    {
+                        "id": "x",
+                        "object": "chat.completion",
+                        "created": 0,
+                        "model": "slow",
+                        "choices": [
+                            {
+                                "index": 0,
+                                "message": {"role": "assistant", "content": "Chậm."},
+                                "finish_reason": "stop",
+                            }
+                        ],
+                    }
+                )
                 try:
                     self.send_response(200)
                     self.send_header("content-type", "application/json")
@@ -90,7 +103,9 @@ class _Fallbacks(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
-        self.reasons["trials" if message.startswith("trial") else self.mode][message.rsplit(": ", 1)[-1]] += 1
+        self.reasons["trials" if message.startswith("trial") else self.mode][
+            message.rsplit(": ", 1)[-1]
+        ] += 1
 
 
 def _closed_port_url() -> str:
@@ -104,12 +119,25 @@ def _p95(times: list[float]) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, required=True, help="folder with an index built by `tthc ingest`")
-    parser.add_argument("--questions", type=Path, nargs="+",
-                        default=[Path("eval/gold/procedures.jsonl"), Path("eval/gold/plans.jsonl")])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--data", type=Path, required=True, help="folder with an index built by `tthc ingest`"
+    )
+    parser.add_argument(
+        "--questions",
+        type=Path,
+        nargs="+",
+        default=[Path("eval/gold/procedures.jsonl"), Path("eval/gold/plans.jsonl")],
+    )
     parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--llm-timeout", type=float, default=Settings().llm_timeout_s, help="seconds (TTHC_LLM_TIMEOUT_S)")
+    parser.add_argument(
+        "--llm-timeout",
+        type=float,
+        default=Settings().llm_timeout_s,
+        help="seconds (TTHC_LLM_TIMEOUT_S)",
+    )
     args = parser.parse_args(argv)
 
     questions = [g["question"] for path in args.questions for g in load_gold(path)]
@@ -133,10 +161,14 @@ def main(argv: list[str] | None = None) -> int:
         # The journal goes to a scratch folder; no client is rate-limited here.
         settings = Settings(data_dir=Path(tmp), rate_limit_per_minute=10**9, rate_limit_burst=10**9)
         with TestClient(create_app(settings, engine)) as client:
-            client.post("/api/ask", json={"question": "khởi động"})  # first-call costs out of the figures
+            client.post(
+                "/api/ask", json={"question": "khởi động"}
+            )  # first-call costs out of the figures
             for _ in range(args.repeat):
                 for i, question in enumerate(questions):
-                    for mode in MODES[i % len(MODES):] + MODES[:i % len(MODES)]:  # each first as often
+                    for mode in (
+                        MODES[i % len(MODES) :] + MODES[: i % len(MODES)]
+                    ):  # each first as often
                         engine.generator, fallbacks.mode = generators[mode], mode
                         began = time.perf_counter()
                         response = client.post("/api/ask", json={"question": question})
@@ -146,19 +178,27 @@ def main(argv: list[str] | None = None) -> int:
     engine.generator = None
     slow.close()
 
-    print(f"{len(questions)} questions × {args.repeat} per mode, interleaved; LLM timeout {args.llm_timeout:g} s, "
-          f"{Settings().llm_retries} retry, breaker opens after {Settings().llm_breaker_failures} failures "
-          f"for {Settings().llm_breaker_reset_s:g} s; total {time.perf_counter() - started:.0f} s")
+    print(
+        f"{len(questions)} questions × {args.repeat} per mode, interleaved; LLM timeout {args.llm_timeout:g} s, "
+        f"{Settings().llm_retries} retry, breaker opens after {Settings().llm_breaker_failures} failures "
+        f"for {Settings().llm_breaker_reset_s:g} s; total {time.perf_counter() - started:.0f} s"
+    )
     for mode in MODES:
         figures = sorted(times[mode])
-        print(f"POST /api/ask {mode:<11} {_percentiles(figures)}, max {figures[-1]:.0f} ms  "
-              f"answers: {dict(answered[mode])}  fallbacks: {dict(fallbacks.reasons[mode])}")
-    print(f"slow server received {slow.hits} calls for {len(times['slow'])} questions; "
-          f"failed background trial calls (both modes): {dict(fallbacks.reasons['trials'])}")
+        print(
+            f"POST /api/ask {mode:<11} {_percentiles(figures)}, max {figures[-1]:.0f} ms  "
+            f"answers: {dict(answered[mode])}  fallbacks: {dict(fallbacks.reasons[mode])}"
+        )
+    print(
+        f"slow server received {slow.hits} calls for {len(times['slow'])} questions; "
+        f"failed background trial calls (both modes): {dict(fallbacks.reasons['trials'])}"
+    )
     base = _p95(times["extractive"])
     print(f"p95 ratio down/extractive  {_p95(times['down']) / base:.2f}  (target ≤ 1.2)")
     print(f"p95 ratio slow/extractive  {_p95(times['slow']) / base:.2f}")
-    print(f"p95 ratio again/extractive {_p95(times['again']) / base:.2f}  (noise: both are extractive only)")
+    print(
+        f"p95 ratio again/extractive {_p95(times['again']) / base:.2f}  (noise: both are extractive only)"
+    )
     return 0
 
 

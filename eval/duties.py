@@ -51,8 +51,14 @@ def score_extraction(gold: list[dict], duties: dict[str, list[Duty]]) -> dict:
         used: set[str] = set()
         for g in items:
             needle = canon(g["match"])
-            match = next((d for d in duties.get(g["doc"], []) if d.origin == origin
-                          and needle in canon(d.text)), None)
+            match = next(
+                (
+                    d
+                    for d in duties.get(g["doc"], [])
+                    if d.origin == origin and needle in canon(d.text)
+                ),
+                None,
+            )
             if match is None:
                 misses.append(g)
                 continue
@@ -66,12 +72,17 @@ def score_extraction(gold: list[dict], duties: dict[str, list[Duty]]) -> dict:
         extra = [d for d in produced if d.id not in used]
         n = len(items) or 1
         report[origin] = {
-            "gold": len(items), "extracted": len(produced), "recovered": len(found),
+            "gold": len(items),
+            "extracted": len(produced),
+            "recovered": len(found),
             "recall": len(found) / n,
             "precision": (len(produced) - len(extra)) / (len(produced) or 1),
             "lead_right": (len(found) - len(wrong_lead)) / (len(found) or 1),
             "due_right": (len(found) - len(wrong_due)) / (len(found) or 1),
-            "misses": misses, "extra": extra, "wrong_lead": wrong_lead, "wrong_due": wrong_due,
+            "misses": misses,
+            "extra": extra,
+            "wrong_lead": wrong_lead,
+            "wrong_due": wrong_due,
         }
     return report
 
@@ -91,55 +102,94 @@ def score_questions(engine, questions: list[dict], gold: list[dict]) -> dict:
         else:
             missing, facts = [], []
             right = answer.abstained or not answer.citations
-        rows.append({"id": q["id"], "kind": q["kind"], "question": q["question"], "right": right,
-                     "missing": missing, "facts": facts, "abstained": answer.abstained})
+        rows.append(
+            {
+                "id": q["id"],
+                "kind": q["kind"],
+                "question": q["question"],
+                "right": right,
+                "missing": missing,
+                "facts": facts,
+                "abstained": answer.abstained,
+            }
+        )
     kinds = sorted({r["kind"] for r in rows})
     return {
         "n": len(rows),
         "accuracy": sum(r["right"] for r in rows) / (len(rows) or 1),
-        "by_kind": {k: (sum(r["right"] for r in rows if r["kind"] == k), sum(r["kind"] == k for r in rows)) for k in kinds},
+        "by_kind": {
+            k: (sum(r["right"] for r in rows if r["kind"] == k), sum(r["kind"] == k for r in rows))
+            for k in kinds
+        },
         "misses": [r for r in rows if not r["right"]],
     }
 
 
 def _lines(extraction: dict, questions: dict | None, holdout: dict | None = None) -> list[str]:
-    out = ["# Plan duties", "",
-           "Gold: `eval/gold/duties.jsonl` (hand-checked; judgement calls in `eval/gold/duties.md`).", "",
-           "| origin | gold | extracted | recovered | recall | precision | lead right | due date right |",
-           "|---|---|---|---|---|---|---|---|"]
+    out = [
+        "# Plan duties",
+        "",
+        "Gold: `eval/gold/duties.jsonl` (hand-checked; judgement calls in `eval/gold/duties.md`).",
+        "",
+        "| origin | gold | extracted | recovered | recall | precision | lead right | due date right |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for origin, r in extraction.items():
-        out.append(f"| {origin} | {r['gold']} | {r['extracted']} | {r['recovered']} | {r['recall']:.3f} | "
-                   f"{r['precision']:.3f} | {r['lead_right']:.3f} | {r['due_right']:.3f} |")
+        out.append(
+            f"| {origin} | {r['gold']} | {r['extracted']} | {r['recovered']} | {r['recall']:.3f} | "
+            f"{r['precision']:.3f} | {r['lead_right']:.3f} | {r['due_right']:.3f} |"
+        )
     for origin, r in extraction.items():
         out += ["", f"## {origin}: misses and disagreements", ""]
         out += [f"- missed {g['id']}: {g['match']}" for g in r["misses"]]
         out += [f"- extra ({d.doc_id}): {d.text[:90]}" for d in r["extra"]]
-        out += [f"- lead {g['id']}: gold {g['lead']} / extracted {list(d.leads)}" for g, d in r["wrong_lead"]]
-        out += [f"- due {g['id']}: gold {g['due_date']} / extracted {d.due_date} ({g['deadline_text']})"
-                for g, d in r["wrong_due"]]
+        out += [
+            f"- lead {g['id']}: gold {g['lead']} / extracted {list(d.leads)}"
+            for g, d in r["wrong_lead"]
+        ]
+        out += [
+            f"- due {g['id']}: gold {g['due_date']} / extracted {d.due_date} ({g['deadline_text']})"
+            for g, d in r["wrong_due"]
+        ]
         if not (r["misses"] or r["extra"] or r["wrong_lead"] or r["wrong_due"]):
             out.append("- none")
     if questions:
-        out += ["", "## Duty questions through the answerer", "",
-                f"{questions['n']} questions (`eval/gold/duty_questions.jsonl`): accuracy **{questions['accuracy']:.3f}**.", "",
-                "| kind | right | questions |", "|---|---|---|"]
+        out += [
+            "",
+            "## Duty questions through the answerer",
+            "",
+            f"{questions['n']} questions (`eval/gold/duty_questions.jsonl`): accuracy **{questions['accuracy']:.3f}**.",
+            "",
+            "| kind | right | questions |",
+            "|---|---|---|",
+        ]
         out += [f"| {k} | {a} | {b} |" for k, (a, b) in questions["by_kind"].items()]
         out += ["", "Misses:", ""]
         out += _misses(questions)
     if holdout:
-        out += ["", "## Held-out duty questions", "",
-                (f"{holdout['n']} questions (`eval/gold/duty_questions_holdout.jsonl`) written by someone who had "
-                 f"not seen the system or the set above: accuracy **{holdout['accuracy']:.3f}**."), "",
-                "| kind | right | questions |", "|---|---|---|"]
+        out += [
+            "",
+            "## Held-out duty questions",
+            "",
+            (
+                f"{holdout['n']} questions (`eval/gold/duty_questions_holdout.jsonl`) written by someone who had "
+                f"not seen the system or the set above: accuracy **{holdout['accuracy']:.3f}**."
+            ),
+            "",
+            "| kind | right | questions |",
+            "|---|---|---|",
+        ]
         out += [f"| {k} | {a} | {b} |" for k, (a, b) in holdout["by_kind"].items()]
         out += ["", "Misses:", "", *_misses(holdout)]
     return out
 
 
 def _misses(scored: dict) -> list[str]:
-    return [f"- {m['id']} ({m['kind']}): {m['question']} — "
-            + ("declined" if m["abstained"] else f"missing duties {m['missing']} facts {m['facts']}")
-            for m in scored["misses"]] or ["- none"]
+    return [
+        f"- {m['id']} ({m['kind']}): {m['question']} — "
+        + ("declined" if m["abstained"] else f"missing duties {m['missing']} facts {m['facts']}")
+        for m in scored["misses"]
+    ] or ["- none"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -89,8 +89,13 @@ def _is_contract_json(response: httpx.Response) -> bool:
     return isinstance(error, dict) and {"code", "message"} <= set(error)
 
 
-async def client_loop(http: httpx.AsyncClient, questions: list[str], first: int, tally: Tally,
-                      forwarded_for: str | None) -> None:
+async def client_loop(
+    http: httpx.AsyncClient,
+    questions: list[str],
+    first: int,
+    tally: Tally,
+    forwarded_for: str | None,
+) -> None:
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     i = first
     while (now := time.monotonic()) < tally.ended:
@@ -108,7 +113,9 @@ async def client_loop(http: httpx.AsyncClient, questions: list[str], first: int,
             if status == 200:
                 tally.latencies.append(1000 * (done - now))
         if not _is_contract_json(response):
-            tally.error("not contract JSON", f"{status} {response.text[:200]!r} (question {question!r})")
+            tally.error(
+                "not contract JSON", f"{status} {response.text[:200]!r} (question {question!r})"
+            )
         elif status >= 500:
             tally.error("5xx", f"{status} {response.text[:200]} (question {question!r})")
         elif status == 429:
@@ -133,8 +140,9 @@ async def health_loop(base: str, tally: Tally) -> None:
             await asyncio.sleep(max(0.0, HEALTH_EVERY - (done - now)))
 
 
-async def run(base: str, clients: int, seconds: float, warmup: float, questions: list[str],
-              distinct: bool) -> Tally:
+async def run(
+    base: str, clients: int, seconds: float, warmup: float, questions: list[str], distinct: bool
+) -> Tally:
     tally = Tally()
     tally.started = time.monotonic() + warmup
     tally.ended = tally.started + seconds
@@ -142,9 +150,17 @@ async def run(base: str, clients: int, seconds: float, warmup: float, questions:
     async with httpx.AsyncClient(base_url=base, timeout=REQUEST_TIMEOUT, limits=limits) as http:
         await asyncio.gather(
             health_loop(base, tally),
-            *(client_loop(http, questions, n * len(questions) // clients, tally,
-                          f"10.0.{n // 256}.{n % 256}" if distinct else None)
-              for n in range(clients)))
+            *(
+                client_loop(
+                    http,
+                    questions,
+                    n * len(questions) // clients,
+                    tally,
+                    f"10.0.{n // 256}.{n % 256}" if distinct else None,
+                )
+                for n in range(clients)
+            ),
+        )
     return tally
 
 
@@ -155,7 +171,9 @@ def serve(data: Path, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Pop
     process once `/readyz` answers. Only a failed start keeps its log."""
     log = tempfile.NamedTemporaryFile(prefix="tthc-load-", suffix=".log", delete=False)  # noqa: SIM115
     try:
-        with serving({"TTHC_DATA_DIR": str(data), **env}, log, log, Path(log.name), inherit_settings=True) as running:
+        with serving(
+            {"TTHC_DATA_DIR": str(data), **env}, log, log, Path(log.name), inherit_settings=True
+        ) as running:
             yield running
     except RuntimeError as exc:
         raise SystemExit(str(exc)) from None
@@ -181,38 +199,59 @@ def summary(tally: Tally, seconds: float, load_average: float) -> dict:
     return {
         "requests": sum(tally.statuses.values()),
         "ok_per_second": round(ok / seconds, 2),
-        "latency_ms": {"p50": round(_rank(latencies, 0.5), 1), "p95": round(_rank(latencies, 0.95), 1),
-                       "p99": round(_rank(latencies, 0.99), 1)},
+        "latency_ms": {
+            "p50": round(_rank(latencies, 0.5), 1),
+            "p95": round(_rank(latencies, 0.95), 1),
+            "p99": round(_rank(latencies, 0.99), 1),
+        },
         "statuses": {str(k): v for k, v in sorted(tally.statuses.items())},
-        "healthz_ms": {"samples": len(health), "p95": round(_rank(health, 0.95), 1),
-                       "max": round(health[-1], 1) if health else None},
+        "healthz_ms": {
+            "samples": len(health),
+            "p95": round(_rank(health, 0.95), 1),
+            "max": round(health[-1], 1) if health else None,
+        },
         "load_average": load_average,
         "errors": dict(tally.errors),
         "error_examples": tally.examples,
     }
 
 
-def print_summary(figures: dict, tally: Tally, args: argparse.Namespace, cpu: dict[str, float]) -> None:
+def print_summary(
+    figures: dict, tally: Tally, args: argparse.Namespace, cpu: dict[str, float]
+) -> None:
     mode = "distinct clients (X-Forwarded-For)" if args.distinct_clients else "one client address"
-    print(f"POST /api/ask  {args.clients} clients, {mode}, {args.seconds:g} s after {args.warmup:g} s warm-up")
-    print(f"machine               {os.cpu_count()} cores, load average {figures['load_average']} before the run")
+    print(
+        f"POST /api/ask  {args.clients} clients, {mode}, {args.seconds:g} s after {args.warmup:g} s warm-up"
+    )
+    print(
+        f"machine               {os.cpu_count()} cores, load average {figures['load_average']} before the run"
+    )
     print(f"requests              {figures['requests']}")
     print(f"sustained             {figures['ok_per_second']:.2f} answers/s (200s)")
     latencies = sorted(tally.latencies)
     if latencies:
-        print(f"latency of 200s       {_percentiles(latencies)}, p99 {_rank(latencies, 0.99):.1f} ms")
+        print(
+            f"latency of 200s       {_percentiles(latencies)}, p99 {_rank(latencies, 0.99):.1f} ms"
+        )
     print("statuses              " + ", ".join(f"{k}: {v}" for k, v in figures["statuses"].items()))
     health = figures["healthz_ms"]
-    print(f"/healthz during load  p95 {health['p95']:.1f} ms, max {health['max']} ms over {health['samples']} samples")
+    print(
+        f"/healthz during load  p95 {health['p95']:.1f} ms, max {health['max']} ms over {health['samples']} samples"
+    )
     for who, share in cpu.items():
         print(f"CPU {who:<18}{share:6.0%} of one core")
-    print("errors                " + (", ".join(f"{k}: {v}" for k, v in figures["errors"].items()) or "none"))
+    print(
+        "errors                "
+        + (", ".join(f"{k}: {v}" for k, v in figures["errors"].items()) or "none")
+    )
     for kind, example in figures["error_examples"].items():
         print(f"  e.g. {kind}: {example}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--base", default="http://127.0.0.1:8000", help="a running server")
     where.add_argument("--start", action="store_true", help="start `tthc serve` on a free port")
@@ -220,11 +259,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--warmup", type=float, default=5.0)
-    parser.add_argument("--distinct-clients", action="store_true",
-                        help="each client its own X-Forwarded-For, as behind the portal's proxy")
+    parser.add_argument(
+        "--distinct-clients",
+        action="store_true",
+        help="each client its own X-Forwarded-For, as behind the portal's proxy",
+    )
     parser.add_argument("--questions", type=Path, nargs="+", default=[Path(p) for p in QUESTIONS])
-    parser.add_argument("--prime", action="store_true",
-                        help="ask a few questions one at a time before the clients start")
+    parser.add_argument(
+        "--prime",
+        action="store_true",
+        help="ask a few questions one at a time before the clients start",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     questions = questions_of(args.questions)
@@ -235,10 +280,14 @@ def main(argv: list[str] | None = None) -> int:
             httpx.post(base + "/api/ask", json={"question": question}, timeout=REQUEST_TIMEOUT)
         wall, mine = time.monotonic(), resource.getrusage(resource.RUSAGE_SELF)
         theirs = _cpu_seconds(server.pid) if server else 0.0
-        tally = asyncio.run(run(base, args.clients, args.seconds, args.warmup, questions, args.distinct_clients))
+        tally = asyncio.run(
+            run(base, args.clients, args.seconds, args.warmup, questions, args.distinct_clients)
+        )
         wall = time.monotonic() - wall
         now = resource.getrusage(resource.RUSAGE_SELF)
-        cpu = {"load generator": (now.ru_utime + now.ru_stime - mine.ru_utime - mine.ru_stime) / wall}
+        cpu = {
+            "load generator": (now.ru_utime + now.ru_stime - mine.ru_utime - mine.ru_stime) / wall
+        }
         if server:
             cpu["server"] = (_cpu_seconds(server.pid) - theirs) / wall
         return tally, cpu
@@ -251,8 +300,13 @@ def main(argv: list[str] | None = None) -> int:
         tally, cpu = measure(args.base.rstrip("/"), None)
     figures = summary(tally, args.seconds, load_average)
     if args.json:
-        print(json.dumps({**figures, "cpu_of_one_core": {k: round(v, 2) for k, v in cpu.items()}},
-                         ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {**figures, "cpu_of_one_core": {k: round(v, 2) for k, v in cpu.items()}},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         print_summary(figures, tally, args, cpu)
     return 1 if figures["errors"] else 0

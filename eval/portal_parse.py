@@ -22,7 +22,9 @@ from ingest.portal import amount_value, parse_record, read_list
 
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dvcqg-procedures"
 _STATED_TIME = re.compile(r"(?:Trực tuyến|Trực tiếp|Dịch vụ bưu chính)\d")
-_STATED_AMOUNT = re.compile(r"(Trực tuyến|Trực tiếp|Dịch vụ bưu chính)?(\d+(?:[.,]\d+)*)\s*(?:Việt Nam Đồng|VNĐ|USD)")
+_STATED_AMOUNT = re.compile(
+    r"(Trực tuyến|Trực tiếp|Dịch vụ bưu chính)?(\d+(?:[.,]\d+)*)\s*(?:Việt Nam Đồng|VNĐ|USD)"
+)
 
 
 def _readings(number: str, glued: bool) -> set[float]:
@@ -37,9 +39,21 @@ def _readings(number: str, glued: bool) -> set[float]:
 def measure(root: Path) -> dict:
     files = sorted(root.glob("*/*.json"))
     started = time.perf_counter()
-    counts = {"records": len(files), "parsed": 0, "errors": [], "time_stated": 0, "time_recovered": 0,
-              "amount_stated": 0, "amount_recovered": 0, "with_dossier": 0, "with_legal_basis": 0,
-              "with_problems": 0, "time_missed": [], "amount_missed": [], "problems": []}
+    counts = {
+        "records": len(files),
+        "parsed": 0,
+        "errors": [],
+        "time_stated": 0,
+        "time_recovered": 0,
+        "amount_stated": 0,
+        "amount_recovered": 0,
+        "with_dossier": 0,
+        "with_legal_basis": 0,
+        "with_problems": 0,
+        "time_missed": [],
+        "amount_missed": [],
+        "problems": [],
+    }
     for path in files:
         raw = json.loads(path.read_text(encoding="utf-8"))
         try:
@@ -65,7 +79,9 @@ def measure(root: Path) -> dict:
             if not missing:
                 counts["amount_recovered"] += 1
             else:
-                counts["amount_missed"].append(f"{proc.code}: missing {missing} in {ways[37:160]!r}")
+                counts["amount_missed"].append(
+                    f"{proc.code}: missing {missing} in {ways[37:160]!r}"
+                )
         counts["with_dossier"] += bool(proc.dossier)
         counts["with_legal_basis"] += bool(proc.legal_basis)
         if proc.problems:
@@ -90,15 +106,27 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     c = measure(root)
     pct = lambda a, b: f"{a}/{b} = {a / b:.1%}" if b else "0/0"
-    print(f"records: {c['records']}, parsed without exception: {c['parsed']}, exceptions: {len(c['errors'])}")
-    print(f"per-channel time recovered: {pct(c['time_recovered'], c['time_stated'])} of records that state one")
-    print(f"fee amounts recovered: {pct(c['amount_recovered'], c['amount_stated'])} of records that state an amount")
-    print(f"dossier items recovered: {pct(c['with_dossier'], c['parsed'])}; legal bases: {pct(c['with_legal_basis'], c['parsed'])}")
+    print(
+        f"records: {c['records']}, parsed without exception: {c['parsed']}, exceptions: {len(c['errors'])}"
+    )
+    print(
+        f"per-channel time recovered: {pct(c['time_recovered'], c['time_stated'])} of records that state one"
+    )
+    print(
+        f"fee amounts recovered: {pct(c['amount_recovered'], c['amount_stated'])} of records that state an amount"
+    )
+    print(
+        f"dossier items recovered: {pct(c['with_dossier'], c['parsed'])}; legal bases: {pct(c['with_legal_basis'], c['parsed'])}"
+    )
     print(f"records with reported problems: {c['with_problems']}")
     print(f"list-only records from the XLSX lists: {c['list_only']}")
     print(f"seconds: {c['seconds']}")
-    for title, key in (("exceptions", "errors"), ("time not recovered", "time_missed"),
-                       ("amounts not recovered", "amount_missed"), ("reported problems", "problems")):
+    for title, key in (
+        ("exceptions", "errors"),
+        ("time not recovered", "time_missed"),
+        ("amounts not recovered", "amount_missed"),
+        ("reported problems", "problems"),
+    ):
         if c[key]:
             print(f"\n{title} ({len(c[key])}):")
             for line in c[key][:25]:

@@ -86,8 +86,10 @@ def render(table: dict, gold: list[dict]) -> str:
     lines = [
         "# Retrieval evaluation",
         "",
-        (f"Gold set: {len(gold)} questions over the five plans ({n_plain} typed without diacritics). "
-         "Each question is also asked with its diacritics stripped (\"folded\")."),
+        (
+            f"Gold set: {len(gold)} questions over the five plans ({n_plain} typed without diacritics). "
+            'Each question is also asked with its diacritics stripped ("folded").'
+        ),
         "",
         "| configuration | hit@1 | hit@5 | MRR@10 | folded hit@1 | folded hit@5 | folded MRR@10 | p50 ms |",
         "|---|---|---|---|---|---|---|---|",
@@ -98,7 +100,9 @@ def render(table: dict, gold: list[dict]) -> str:
             f"| {mode} | {a['hit@1']:.3f} | {a['hit@5']:.3f} | {a['mrr@10']:.3f} | "
             f"{f['hit@1']:.3f} | {f['hit@5']:.3f} | {f['mrr@10']:.3f} | {row['as_written_p50_ms']:.1f} |"
         )
-    misses = [(g, r) for g, r in zip(gold, table["hybrid"]["as_written_ranks"]) if r is None or r > 5]
+    misses = [
+        (g, r) for g, r in zip(gold, table["hybrid"]["as_written_ranks"]) if r is None or r > 5
+    ]
     lines += ["", f"## Hybrid misses at 5 ({len(misses)})", ""]
     for g, r in misses:
         lines.append(f"- {g['id']} ({g['doc_id']}, rank {r or '>10'}): {g['question']}")
@@ -112,8 +116,14 @@ def tune(engine, gold: list[dict]) -> str:
     cases = []  # (gold item, question, mask, {view: scores})
     for item in gold:
         for question in {item["question"], folded_question(item["question"])}:
-            cases.append((item, question, searcher.mask(None, question),
-                          {v: searcher.scores(question, v) for v in views}))
+            cases.append(
+                (
+                    item,
+                    question,
+                    searcher.mask(None, question),
+                    {v: searcher.scores(question, v) for v in views},
+                )
+            )
 
     def score(subset, weights: dict[str, float]) -> dict[str, float]:
         ranks = []
@@ -134,25 +144,40 @@ def tune(engine, gold: list[dict]) -> str:
         head = "| " + " | ".join(f"w {n}" for n in names) + " | hit@1 | hit@5 | MRR@10 |"
         out = [head, "|" + "---|" * (len(names) + 3)]
         for _, values, m in rows[:20]:
-            out.append("| " + " | ".join(str(v) for v in values)
-                       + f" | {m['hit@1']:.3f} | {m['hit@5']:.3f} | {m['mrr@10']:.3f} |")
+            out.append(
+                "| "
+                + " | ".join(str(v) for v in values)
+                + f" | {m['hit@1']:.3f} | {m['hit@5']:.3f} | {m['mrr@10']:.3f} |"
+            )
         return out
 
     written = [c for c in cases if has_diacritics(c[1])]
     plain = [c for c in cases if not has_diacritics(c[1])]
-    grid = {"bm25_words": (0.0, 0.25, 0.5, 1.0), "bm25_syllables": (0.0, 0.25, 0.5, 1.0),
-            "bm25_folded": (0.0, 0.5, 1.0), "dense": (0.0, 0.1, 0.2, 0.3, 0.5)}
-    return "\n".join([
-        "# Fusion weights, chosen by measurement", "",
-        "Convex fusion of max-scaled scores (`retriever/fuse.py`), commune named in the question",
-        f"applied as a filter, as in `Searcher.search`. {len(written)} questions with diacritics;",
-        f"{len(plain)} without (typed so, or the others with their diacritics stripped).",
-        "Top 20 rows of each grid, best MRR@10 first.", "",
-        "## Questions with diacritics", "",
-        *table(written, views, grid), "",
-        "## Questions without diacritics", "",
-        *table(plain, ("bm25_folded", "dense"), grid), "",
-    ])
+    grid = {
+        "bm25_words": (0.0, 0.25, 0.5, 1.0),
+        "bm25_syllables": (0.0, 0.25, 0.5, 1.0),
+        "bm25_folded": (0.0, 0.5, 1.0),
+        "dense": (0.0, 0.1, 0.2, 0.3, 0.5),
+    }
+    return "\n".join(
+        [
+            "# Fusion weights, chosen by measurement",
+            "",
+            "Convex fusion of max-scaled scores (`retriever/fuse.py`), commune named in the question",
+            f"applied as a filter, as in `Searcher.search`. {len(written)} questions with diacritics;",
+            f"{len(plain)} without (typed so, or the others with their diacritics stripped).",
+            "Top 20 rows of each grid, best MRR@10 first.",
+            "",
+            "## Questions with diacritics",
+            "",
+            *table(written, views, grid),
+            "",
+            "## Questions without diacritics",
+            "",
+            *table(plain, ("bm25_folded", "dense"), grid),
+            "",
+        ]
+    )
 
 
 def main(engine, args) -> int:

@@ -27,8 +27,16 @@ from service.engine import build_engine
 from service.settings import Settings
 
 GOLD = Path(__file__).resolve().parent / "gold"
-SETS = ("plans", "decline", "procedures", "procedures_holdout", "procedures_holdout2",
-        "duty_questions", "duty_questions_holdout", "portal")
+SETS = (
+    "plans",
+    "decline",
+    "procedures",
+    "procedures_holdout",
+    "procedures_holdout2",
+    "duty_questions",
+    "duty_questions_holdout",
+    "portal",
+)
 RANDOM = ("answer_id", "session_id")
 
 
@@ -48,21 +56,42 @@ def records(client: TestClient) -> Iterator[dict]:
         ask = client.post("/api/ask", json={"question": question})
         search = client.post("/api/search", json={"query": question, "k": 10})
         listed = client.get("/api/procedures", params={"q": question, "limit": 5})
-        yield {"key": key, "ask": _strip(ask.json()), "ask_status": ask.status_code,
-               "search": search.json(), "procedures": listed.json()}
-    for params in ({}, {"role": "any"}, {"commune": "Dân Hòa"}, {"due_before": "2026-06-30"},
-                   {"unit": "Trung tâm PVHCC"}, {"q": "chuyển đổi số"}):
-        yield {"key": f"duties/{json.dumps(params, ensure_ascii=False)}",
-               "duties": client.get("/api/duties", params=params).json()}
-    for path in ("/api/documents", "/api/procedures?limit=200", "/api/suggestions", "/api/about",
-                 "/api/procedures/1.001193"):
+        yield {
+            "key": key,
+            "ask": _strip(ask.json()),
+            "ask_status": ask.status_code,
+            "search": search.json(),
+            "procedures": listed.json(),
+        }
+    for params in (
+        {},
+        {"role": "any"},
+        {"commune": "Dân Hòa"},
+        {"due_before": "2026-06-30"},
+        {"unit": "Trung tâm PVHCC"},
+        {"q": "chuyển đổi số"},
+    ):
+        yield {
+            "key": f"duties/{json.dumps(params, ensure_ascii=False)}",
+            "duties": client.get("/api/duties", params=params).json(),
+        }
+    for path in (
+        "/api/documents",
+        "/api/procedures?limit=200",
+        "/api/suggestions",
+        "/api/about",
+        "/api/procedures/1.001193",
+    ):
         yield {"key": path, "body": client.get(path).json()}
 
 
 def write(data: Path, out: Path) -> int:
     settings = Settings(data_dir=data, rate_limit_per_minute=10**6, rate_limit_burst=10**6)
     engine = build_engine(settings)
-    with TestClient(create_app(settings, engine)) as client, out.open("w", encoding="utf-8") as handle:
+    with (
+        TestClient(create_app(settings, engine)) as client,
+        out.open("w", encoding="utf-8") as handle,
+    ):
         for n, record in enumerate(records(client), start=1):
             handle.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
             if n % 200 == 0:

@@ -25,17 +25,17 @@ _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _MD_ITALIC = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])")
 _MD_ESCAPE = re.compile(r"\\([-*_#.()\[\]!|>+])")
 _MD_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
-_PAGE_NUMBER = re.compile(r"^\s*(?:trang\s*)?[-–]?\s*\d{1,3}\s*[-–]?\s*(?:/\s*\d{1,3})?\s*$", re.IGNORECASE)
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:trang\s*)?[-–]?\s*\d{1,3}\s*[-–]?\s*(?:/\s*\d{1,3})?\s*$", re.IGNORECASE
+)
 
 # A line opens a new block when it starts with one of these markers (checked after cleaning).
-MARKER = re.compile(
-    r"^(?:[IVXLC]+\.\s|\d{1,2}\.(?:\d{1,2}\.?)*\s|[a-zđ]\)\s|[-+•*–]\s|Điều\s+\d+)"
-)
+MARKER = re.compile(r"^(?:[IVXLC]+\.\s|\d{1,2}\.(?:\d{1,2}\.?)*\s|[a-zđ]\)\s|[-+•*–]\s|Điều\s+\d+)")
 # Preamble paragraphs of Vietnamese administrative documents that always start afresh.
 _OPENERS = re.compile(
     r"^(?:Căn cứ|Thực hiện|Theo đề nghị|Chủ đề|Nơi nhận|\(Kèm theo|\(Ban hành kèm|Số:|QUYẾT ĐỊNH)"
 )
-_TERMINAL = tuple(".;:!?…\"”)")
+_TERMINAL = tuple('.;:!?…"”)')
 _WRAP_WIDTH = 50  # a line at least this long without closing punctuation was wrapped by width
 
 
@@ -119,7 +119,7 @@ def _continues(prev: str, cur: str, after_blank: bool) -> bool:
     if _is_caps(cur):
         return False  # a heading or signature line after a paragraph, not its continuation
     first = cur[0]
-    if first.islower() or first in "(,“\"":
+    if first.islower() or first in '(,“"':
         return True
     if MARKER.match(prev) and len(prev) < 60:
         return False  # `1. Mục đích` then a new paragraph

@@ -70,4 +70,6 @@ def read_procedure(path: Path) -> Procedure:
             return Procedure.from_json(raw, origin="catalogue")
         except (TypeError, ValueError) as exc:
             raise IngestError(f"bản ghi thủ tục sai mẫu: {exc}") from exc
-    raise IngestError("tệp JSON không phải bản ghi thủ tục (cần 'ma_thu_tuc' của Cổng DVCQG hoặc 'code' của danh mục)")
+    raise IngestError(
+        "tệp JSON không phải bản ghi thủ tục (cần 'ma_thu_tuc' của Cổng DVCQG hoặc 'code' của danh mục)"
+    )

@@ -62,9 +62,7 @@ def _check_text(text: str) -> None:
         raise IngestError("tệp nhị phân, không phải văn bản")
     legacy = sum(1 for c in visible if c in _LEGACY_MARKS)
     if legacy > 0.005 * len(visible) and legacy >= 5:
-        raise IngestError(
-            "văn bản gõ bằng phông cũ TCVN3/VNI; hãy chuyển sang Unicode rồi nạp lại"
-        )
+        raise IngestError("văn bản gõ bằng phông cũ TCVN3/VNI; hãy chuyển sang Unicode rồi nạp lại")
 
 
 def _load_pdf(data: bytes) -> list[str]:
@@ -79,7 +77,9 @@ def _load_pdf(data: bytes) -> list[str]:
     except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds on damaged files; all mean the same
         raise IngestError(f"PDF hỏng hoặc không đọc được ({type(exc).__name__})") from None
     if not any(p.strip() for p in pages):
-        raise IngestError("PDF không có lớp chữ (có thể là bản scan); cần nhận dạng chữ (OCR) trước")
+        raise IngestError(
+            "PDF không có lớp chữ (có thể là bản scan); cần nhận dạng chữ (OCR) trước"
+        )
     for page in pages:
         if page.strip():
             _check_text(page)

@@ -25,8 +25,13 @@ _NONE = "Không có thông tin"
 _CHANNEL_HEADER = "Hình thức nộpThời gianPhí, lệ phíMô tả"
 # A channel cell starts a row only when a time (a number) or the portal's "no information"
 # follows it; "Trực tiếp tại cơ quan …" inside a description does not.
-_CHANNEL_START = re.compile(rf"(Trực tuyến|Trực tiếp|Dịch vụ bưu chính)(?=\s*(?:\d|{_NONE}|Miễn phí))")
-_TIME = re.compile(r"\s*(\d+(?:[.,]\d+)?)(?:\s*(Ngày làm việc|Ngày|Giờ làm việc|Giờ|Tháng|Năm|Tuần|Phút))?", re.IGNORECASE)
+_CHANNEL_START = re.compile(
+    rf"(Trực tuyến|Trực tiếp|Dịch vụ bưu chính)(?=\s*(?:\d|{_NONE}|Miễn phí))"
+)
+_TIME = re.compile(
+    r"\s*(\d+(?:[.,]\d+)?)(?:\s*(Ngày làm việc|Ngày|Giờ làm việc|Giờ|Tháng|Năm|Tuần|Phút))?",
+    re.IGNORECASE,
+)
 _CURRENCY = r"Việt Nam Đồng|VNĐ|VND|Đồng|đồng|USD"
 _MONEY = re.compile(rf"(\d+(?:[.,]\d+)*)\s*({_CURRENCY})")
 _FEE_START = re.compile(rf"\s*(?:Miễn phí|{_NONE}|(\d+(?:[.,]\d+)*)\s*({_CURRENCY}))")
@@ -35,27 +40,69 @@ _DOSSIER_HEADER = "Tên giấy tờMẫu đơn, tờ khaiSố lượng"
 _COPIES = re.compile(r"(\d+)\s*bản chính(?:\s*,\s*(\d+)\s*bản sao)?|(\d+)\s*bản sao", re.IGNORECASE)
 # A form's file name glued to the document's name (`Tờ khai đăng ký khai sinhMẫu TK.docx`):
 # it starts at the last capital glued to a lower-case letter, else at the last space.
-_FORM_FILE = re.compile(r"(?:(?<=[a-zà-ỹ)\]])[A-ZĐ][^()]{0,80}?|\S+)\.(?i:docx?|pdf|xlsx?|rar|zip)\s*$")
+_FORM_FILE = re.compile(
+    r"(?:(?<=[a-zà-ỹ)\]])[A-ZĐ][^()]{0,80}?|\S+)\.(?i:docx?|pdf|xlsx?|rar|zip)\s*$"
+)
 
 _LAW_HEADER = "Tên văn bản pháp lýMã văn bản"
 _UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
 # Issuer codes of legal instruments (`TT-BCA`, `NĐ-CP`, `QĐ-TTg`). Glued to the next title
 # (`53/2025/TT-BCAngày`, `85/2019/TT-BTCNghị định`), only a known code tells where the number
 # ends; an unknown run of capitals must not be followed by another capital.
-_ISSUERS = "|".join(sorted(["BTC", "BCA", "BTP", "BXD", "BNNMT", "BTNMT", "BNNPTNT", "BGTVT", "BYT", "BLĐTBXH", "BKHĐT", "BCT", "BTTTT", "BNV", "BGDĐT", "BVHTTDL", "BKHCN", "BQP", "BNG", "NHNN", "UBND", "HĐND", "CP", "TTg", "VPCP", "TANDTC", "VKSNDTC", "BTC-BTP", "BCA-BTP"], key=len, reverse=True))
+_ISSUERS = "|".join(
+    sorted(
+        [
+            "BTC",
+            "BCA",
+            "BTP",
+            "BXD",
+            "BNNMT",
+            "BTNMT",
+            "BNNPTNT",
+            "BGTVT",
+            "BYT",
+            "BLĐTBXH",
+            "BKHĐT",
+            "BCT",
+            "BTTTT",
+            "BNV",
+            "BGDĐT",
+            "BVHTTDL",
+            "BKHCN",
+            "BQP",
+            "BNG",
+            "NHNN",
+            "UBND",
+            "HĐND",
+            "CP",
+            "TTg",
+            "VPCP",
+            "TANDTC",
+            "VKSNDTC",
+            "BTC-BTP",
+            "BCA-BTP",
+        ],
+        key=len,
+        reverse=True,
+    )
+)
 _SEGMENT = rf"(?:{_ISSUERS}|[A-ZĐ]+g?(?![{_UPPER}]))"
 # A number that ends a (title, number) pair: what follows it is the next title (a capital
 # letter, glued or after a space), the next number, or the end.
 _LAW_NUMBER = re.compile(
     rf"\d{{1,4}}(?:\.\d+)?/\d{{4}}/(?:[A-ZĐ-]*QH\d{{1,2}}|{_SEGMENT}(?:-{_SEGMENT})*)(?=$|\d|\s*[{_UPPER}][a-zà-ỹ]|\s+[{_UPPER}])"
 )
-_GLUED_KIND = re.compile(r"(?<=[a-zà-ỹ.)\]])\s*(Luật|Nghị định|Thông tư liên tịch|Thông tư|Quyết định|Nghị quyết)(\s+số)?\s*$")
+_GLUED_KIND = re.compile(
+    r"(?<=[a-zà-ỹ.)\]])\s*(Luật|Nghị định|Thông tư liên tịch|Thông tư|Quyết định|Nghị quyết)(\s+số)?\s*$"
+)
 
 
 def parse_record(raw: dict, ministry: str = "") -> Procedure:
     """One portal JSON record → `Procedure` (origin "portal")."""
     if not isinstance(raw, dict) or not raw.get("ma_thu_tuc") or not raw.get("ten_thu_tuc"):
-        raise IngestError("không phải bản ghi thủ tục của Cổng Dịch vụ công (thiếu mã hoặc tên thủ tục)")
+        raise IngestError(
+            "không phải bản ghi thủ tục của Cổng Dịch vụ công (thiếu mã hoặc tên thủ tục)"
+        )
     text = {k: normalize(v).strip() if isinstance(v, str) else v for k, v in raw.items()}
     problems: list[str] = []
     channels, channel_problems = parse_channels(text.get("cach_thuc_thuc_hien", ""))
@@ -68,8 +115,11 @@ def parse_record(raw: dict, ministry: str = "") -> Procedure:
     if not laws and _given(text.get("can_cu_phap_ly")):
         problems.append("không tách được căn cứ pháp lý; giữ nguyên văn bản")
         laws = (LegalBasis(title=_squash(text["can_cu_phap_ly"].replace(_LAW_HEADER, ""))),)
-    online = "Có thể nộp trực tuyến" if any(c.channel == "Trực tuyến" for c in channels) else (
-        "Không nộp trực tuyến" if channels else "")
+    online = (
+        "Có thể nộp trực tuyến"
+        if any(c.channel == "Trực tuyến" for c in channels)
+        else ("Không nộp trực tuyến" if channels else "")
+    )
     places: dict[str, str] = {}  # the portal often states the same place twice, cased differently
     for value in (text.get("dia_chi_tiep_nhan", ""), text.get("co_quan_thuc_hien", "")):
         if _given(value):
@@ -113,7 +163,7 @@ def parse_channels(text: str) -> tuple[tuple[Channel, ...], list[str]]:
         return (), [f"không tách được cách thức thực hiện: {body[:80]}…"]
     channels, problems = [], []
     for match, following in zip(starts, [*starts[1:], None]):
-        cell = body[match.end(): following.start() if following else len(body)]
+        cell = body[match.end() : following.start() if following else len(body)]
         channel, problem = _parse_row(match.group(1), cell)
         channels.append(channel)
         if problem:
@@ -125,12 +175,12 @@ def _parse_row(name: str, cell: str) -> tuple[Channel, str | None]:
     time_text, value, unit = "", None, None
     rest = cell
     if rest.lstrip().startswith(_NONE):
-        rest = rest.lstrip()[len(_NONE):]
+        rest = rest.lstrip()[len(_NONE) :]
     else:
         match = _TIME.match(rest)
         if match:
             number, unit = match.group(1), match.group(2)
-            rest = rest[match.end():]
+            rest = rest[match.end() :]
             currency = re.match(rf"\s*({_CURRENCY})", rest)
             if not unit and currency:  # "120 VNĐ(20.000 đồng)": time and fee glued together
                 number, fee_digits = _split_glued(number, rest)
@@ -142,9 +192,21 @@ def _parse_row(name: str, cell: str) -> tuple[Channel, str | None]:
     fee, note = _split_fee(rest)
     amounts = tuple((amount_value(v), _currency(c)) for v, c in _MONEY.findall(fee))
     free = fee.startswith("Miễn phí")
-    main = 0 if free and not amounts else (int(amounts[0][0]) if amounts and amounts[0][1] == "VND" else None)
-    channel = Channel(channel=name, time=time_text, time_value=value, time_unit=unit, fee=fee,
-                      fee_amount=main, fee_amounts=amounts, note=note)
+    main = (
+        0
+        if free and not amounts
+        else (int(amounts[0][0]) if amounts and amounts[0][1] == "VND" else None)
+    )
+    channel = Channel(
+        channel=name,
+        time=time_text,
+        time_value=value,
+        time_unit=unit,
+        fee=fee,
+        fee_amount=main,
+        fee_amounts=amounts,
+        note=note,
+    )
     problem = None
     if not _FEE_START.match(rest) and rest.strip():
         problem = f"{name}: không đọc được ô phí, lệ phí: {rest.strip()[:60]}…"
@@ -153,7 +215,9 @@ def _parse_row(name: str, cell: str) -> tuple[Channel, str | None]:
 
 def _split_glued(number: str, rest: str) -> tuple[str, str]:
     """Split "120" into time "1" and fee "20" when the fee's own note confirms the amount."""
-    noted = {amount_value(v) for v, _ in _MONEY.findall(rest)} | {amount_value(v) for v in re.findall(r"\d+(?:\.\d{3})+", rest)}
+    noted = {amount_value(v) for v, _ in _MONEY.findall(rest)} | {
+        amount_value(v) for v in re.findall(r"\d+(?:\.\d{3})+", rest)
+    }
     for i in range(1, len(number)):
         if number[i] in ",.":
             continue
@@ -218,7 +282,7 @@ def parse_dossier(text: str) -> tuple[DossierItem, ...]:
     for block in blocks[1:]:
         position = 0
         for match in _COPIES.finditer(block):
-            name = block[position: match.start()].strip()
+            name = block[position : match.start()].strip()
             position = match.end()
             if not name:
                 continue
@@ -227,7 +291,14 @@ def parse_dossier(text: str) -> tuple[DossierItem, ...]:
             if found:
                 form, name = found.group(0).strip(), name[: found.start()].strip()
             copies = _copies(match)
-            items.append(DossierItem(name=_squash(name).lstrip("-+*•– ").strip(), form=form, copies=copies, group=group))
+            items.append(
+                DossierItem(
+                    name=_squash(name).lstrip("-+*•– ").strip(),
+                    form=form,
+                    copies=copies,
+                    group=group,
+                )
+            )
         group = _group_title(block[position:])
     return tuple(items)
 
@@ -260,7 +331,7 @@ def parse_legal_basis(text: str) -> tuple[LegalBasis, ...]:
     out: list[LegalBasis] = []
     position = 0
     for match in _LAW_NUMBER.finditer(body):
-        title = body[position: match.start()].strip()
+        title = body[position : match.start()].strip()
         position = match.end()
         title = _GLUED_KIND.sub("", title).strip(" ,;.")
         if title:
@@ -276,7 +347,9 @@ def parse_result(text: str) -> str:
     if not _given(text):
         return ""
     pieces = re.split(r"Mã:\s*KQ(?:\.[A-Z]*\d+)+", text.split("Chọn cơ quan thực hiện")[0])
-    results = [pieces[0]] + [re.sub(rf"^\s*Từ khóa.*?Mô tả(?:{_NONE})?", "", p, flags=re.DOTALL) for p in pieces[1:]]
+    results = [pieces[0]] + [
+        re.sub(rf"^\s*Từ khóa.*?Mô tả(?:{_NONE})?", "", p, flags=re.DOTALL) for p in pieces[1:]
+    ]
     results = [_squash(r) for r in results if _given(r)]
     return "; ".join(dict.fromkeys(results))
 
@@ -327,12 +400,20 @@ def read_list(path: Path) -> list[Procedure]:
                 code = record.get("Mã số", "")
                 if not re.fullmatch(r"\d+\.\d+", code) or code in covered:
                     continue
-                out.append(Procedure(
-                    code=code, name=_squash(record.get("Tên", "")),
-                    field=record.get("Lĩnh vực", ""),
-                    implementing_agency="; ".join(p.strip() for p in record.get("Cơ quan thực hiện", "").split("\n") if p.strip()),
-                    ministry=record.get("Cơ quan ban hành", ""), origin="list",
-                ))
+                out.append(
+                    Procedure(
+                        code=code,
+                        name=_squash(record.get("Tên", "")),
+                        field=record.get("Lĩnh vực", ""),
+                        implementing_agency="; ".join(
+                            p.strip()
+                            for p in record.get("Cơ quan thực hiện", "").split("\n")
+                            if p.strip()
+                        ),
+                        ministry=record.get("Cơ quan ban hành", ""),
+                        origin="list",
+                    )
+                )
     finally:
         workbook.close()
     if not out and not covered:

@@ -47,7 +47,9 @@ class Channel:
     time_unit: str | None = None  # "ngày làm việc", "ngày", "giờ", "tháng", …
     fee: str = ""  # as stated
     fee_amount: int | None = None  # VND of the main fee; 0 = free; None = not one figure
-    fee_amounts: tuple[tuple[float, str], ...] = ()  # every amount the fee states: (value, currency)
+    fee_amounts: tuple[
+        tuple[float, str], ...
+    ] = ()  # every amount the fee states: (value, currency)
     note: str = ""
 
 
@@ -96,12 +98,16 @@ class Procedure:
 
     @property
     def doc_id(self) -> str:
-        prefix = {"catalogue": "tthc", "portal": "dvcqg", "list": "dm"}.get(self.origin, self.origin)
+        prefix = {"catalogue": "tthc", "portal": "dvcqg", "list": "dm"}.get(
+            self.origin, self.origin
+        )
         return f"{prefix}-{self.code}"
 
     def to_json(self) -> dict:
         data = asdict(self)
-        data["channels"] = [{**c, "fee_amounts": [list(a) for a in c["fee_amounts"]]} for c in data["channels"]]
+        data["channels"] = [
+            {**c, "fee_amounts": [list(a) for a in c["fee_amounts"]]} for c in data["channels"]
+        ]
         return data
 
     @classmethod
@@ -127,7 +133,9 @@ class Procedure:
 
 def _channel(data: dict) -> Channel:
     amounts = tuple(tuple(a) for a in data.get("fee_amounts") or ())
-    if "fee_amounts" not in data and data.get("fee_amount") is not None:  # the catalogue states one figure
+    if (
+        "fee_amounts" not in data and data.get("fee_amount") is not None
+    ):  # the catalogue states one figure
         amounts = ((data["fee_amount"], "VND"),)
     return Channel(**{**data, "fee_amounts": amounts})
 
@@ -156,7 +164,15 @@ def _number(value: float | None) -> str:
 
 
 def channel_line(c: Channel) -> str:
-    time = c.time if _present(c.time) else (f"{_number(c.time_value)} {c.time_unit or ''}".strip() if c.time_value is not None else "")
+    time = (
+        c.time
+        if _present(c.time)
+        else (
+            f"{_number(c.time_value)} {c.time_unit or ''}".strip()
+            if c.time_value is not None
+            else ""
+        )
+    )
     if time and c.time_value is not None and not c.time_unit and time == _number(c.time_value):
         time += " (Cổng Dịch vụ công không ghi đơn vị)"
     parts = [f"{c.channel}:"]
@@ -169,18 +185,29 @@ def channel_line(c: Channel) -> str:
 
 
 def dossier_line(d: DossierItem) -> str:
-    extra = [part for part in (f"mẫu: {d.form}" if _present(d.form) else "",
-                               f"số lượng: {d.copies}" if _present(d.copies) else "",
-                               d.note if _present(d.note) else "") if part]
+    extra = [
+        part
+        for part in (
+            f"mẫu: {d.form}" if _present(d.form) else "",
+            f"số lượng: {d.copies}" if _present(d.copies) else "",
+            d.note if _present(d.note) else "",
+        )
+        if part
+    ]
     return f"{d.name} ({'; '.join(extra)})" if extra else d.name
 
 
 def sections(p: Procedure) -> list[tuple[str, list[str]]]:
     """The record as (field key, lines) in reading order; empty fields are left out."""
     overview = [f"{p.name} (mã thủ tục {p.code})"]
-    facts = [("Cấp thực hiện", p.level), ("Lĩnh vực", p.field), ("Cơ quan có thẩm quyền", p.competent_agency),
-             ("Cơ quan thực hiện", p.implementing_agency), ("Nộp trực tuyến", p.online),
-             ("Kết quả", p.result if len(p.result) <= 200 else "")]
+    facts = [
+        ("Cấp thực hiện", p.level),
+        ("Lĩnh vực", p.field),
+        ("Cơ quan có thẩm quyền", p.competent_agency),
+        ("Cơ quan thực hiện", p.implementing_agency),
+        ("Nộp trực tuyến", p.online),
+        ("Kết quả", p.result if len(p.result) <= 200 else ""),
+    ]
     overview += [f"{label}: {value}" for label, value in facts if _present(value)]
     out: list[tuple[str, list[str]]] = [("overview", overview)]
     if _present(p.where):
@@ -199,12 +226,24 @@ def sections(p: Procedure) -> list[tuple[str, list[str]]]:
         dossier_lines.append(f"- {dossier_line(d)}")
     optional = [
         ("dossier", dossier_lines),
-        ("steps", [f"{i}. {s}" for i, s in enumerate(p.steps, start=1)] if len(p.steps) > 1 else list(p.steps)),
+        (
+            "steps",
+            [f"{i}. {s}" for i, s in enumerate(p.steps, start=1)]
+            if len(p.steps) > 1
+            else list(p.steps),
+        ),
         ("conditions", [f"- {c}" for c in p.conditions if _present(c)]),
         ("applicants", [p.applicants] if _present(p.applicants) else []),
         ("result", [p.result] if _present(p.result) else []),
-        ("legal_basis", [f"- {b.title} ({b.number})" if b.number and b.number not in b.title else f"- {b.title}"
-                         for b in p.legal_basis]),
+        (
+            "legal_basis",
+            [
+                f"- {b.title} ({b.number})"
+                if b.number and b.number not in b.title
+                else f"- {b.title}"
+                for b in p.legal_basis
+            ],
+        ),
         ("variants", [_variant_line(v) for v in p.variants]),
         ("notes", [f"- {n}" for n in p.notes if _present(n)]),
     ]
@@ -225,9 +264,15 @@ def to_document(p: Procedure, source: str, data_hash: str = "") -> Document:
         lines.append(Line(f"{FIELDS[key]}:"))
         lines += [Line(_one_line(text)) for text in body]
     return Document(
-        doc_id=p.doc_id, source=source, kind="procedure", title=p.name,
-        text="\n".join(line.text for line in lines), lines=tuple(lines), number=p.code,
-        content_hash=data_hash, procedure=p.to_json(),
+        doc_id=p.doc_id,
+        source=source,
+        kind="procedure",
+        title=p.name,
+        text="\n".join(line.text for line in lines),
+        lines=tuple(lines),
+        number=p.code,
+        content_hash=data_hash,
+        procedure=p.to_json(),
     )
 
 
@@ -248,8 +293,19 @@ def procedure_chunks(doc: Document) -> list[Chunk]:
         start, end = pending[0][0], pending[-1][1]
         text = doc.text[start:end]
         section = f"{doc.title}{SECTION_SEP}{label}"
-        chunks.append(Chunk(id=content_id(doc.doc_id, section, text), doc_id=doc.doc_id, title=doc.title,
-                            source=doc.source, kind=doc.kind, section=section, text=text, start=start, end=end))
+        chunks.append(
+            Chunk(
+                id=content_id(doc.doc_id, section, text),
+                doc_id=doc.doc_id,
+                title=doc.title,
+                source=doc.source,
+                kind=doc.kind,
+                section=section,
+                text=text,
+                start=start,
+                end=end,
+            )
+        )
         pending.clear()
 
     labels = {f"{v}:": v for v in FIELDS.values()}

@@ -36,7 +36,9 @@ class Document:
     year: int | None = None
     number: str | None = None
     content_hash: str = ""
-    procedure: dict | None = field(default=None, repr=False)  # a procedure's record (ingest.procedure)
+    procedure: dict | None = field(
+        default=None, repr=False
+    )  # a procedure's record (ingest.procedure)
 
     def meta(self) -> dict:
         """Metadata without the text, as stored in the index and listed by /api/documents."""

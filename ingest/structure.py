@@ -27,8 +27,12 @@ _NOT_SECTIONS = re.compile(r"^(?:KT\.|TM\.|Q\.|CHỦ TỊCH|PHÓ CHỦ TỊCH|N�
 _DOC_TYPES = re.compile(r"^(KẾ HOẠCH|QUYẾT ĐỊNH|CHƯƠNG TRÌNH|BÁO CÁO|HƯỚNG DẪN|THÔNG BÁO)\s*:?$")
 _TITLE_STOP = re.compile(r"^(?:Căn cứ|Thực hiện|Chủ đề|\(Kèm theo|\(Ban hành|Số:)")
 # The type and its subject on one line: `KẾ HOẠCH Tiếp công dân về nuôi ong mật năm 2026`.
-_TITLE_ONE_LINE = re.compile(r"^(KẾ HOẠCH|QUYẾT ĐỊNH|CHƯƠNG TRÌNH|BÁO CÁO|HƯỚNG DẪN|THÔNG BÁO)\s*:?\s+(\S.{4,200})$")
-_TITLE_IN_TEXT = re.compile(r"ban hành (Kế hoạch .+?)(?: của xã)?(?: cụ thể)? như sau", re.IGNORECASE)
+_TITLE_ONE_LINE = re.compile(
+    r"^(KẾ HOẠCH|QUYẾT ĐỊNH|CHƯƠNG TRÌNH|BÁO CÁO|HƯỚNG DẪN|THÔNG BÁO)\s*:?\s+(\S.{4,200})$"
+)
+_TITLE_IN_TEXT = re.compile(
+    r"ban hành (Kế hoạch .+?)(?: của xã)?(?: cụ thể)? như sau", re.IGNORECASE
+)
 _UPPER = "A-ZÀ-ỸĐ"
 _NAME = rf"[{_UPPER}][\wÀ-ỹ]*(?: [{_UPPER}][\wÀ-ỹ]*){{0,2}}"
 _COMMUNE = re.compile(rf"\b(?:xã|XÃ|Xã) ({_NAME})")
@@ -78,7 +82,9 @@ def describe(lines: list[Line], fallback_title: str) -> Meta:
     head = "\n".join(line.text for line in lines[:40])
     communes = Counter(m.group(1).title() for m in _COMMUNE.finditer(text))
     in_title = _COMMUNE.search(title)
-    commune = in_title.group(1) if in_title else (communes.most_common(1)[0][0] if communes else None)
+    commune = (
+        in_title.group(1) if in_title else (communes.most_common(1)[0][0] if communes else None)
+    )
     provinces = Counter(
         m.group(1).title() for m in _PROVINCE.finditer(text) if m.group(1).title() != "Phố"
     )
@@ -102,7 +108,12 @@ def _title(lines: list[Line]) -> str | None:
         parts = []
         for follower in lines[i + 1 : i + 4]:
             text = follower.text
-            if _TITLE_STOP.match(text) or follower.is_row or heading_kind(follower) or text.isupper():
+            if (
+                _TITLE_STOP.match(text)
+                or follower.is_row
+                or heading_kind(follower)
+                or text.isupper()
+            ):
                 break
             parts.append(follower.text)
         if parts:

@@ -65,8 +65,13 @@ def find_files(paths: list[Path]) -> tuple[list[Path], dict[str, str]]:
     failed: dict[str, str] = {}
     for path in paths:
         if path.is_dir():
-            files += [p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUPPORTED + PROCEDURE_FILES
-                      and not any(part.startswith(".") for part in p.relative_to(path).parts)]
+            files += [
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file()
+                and p.suffix.lower() in SUPPORTED + PROCEDURE_FILES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            ]
         elif path.is_file():
             files.append(path)
         else:
@@ -75,10 +80,16 @@ def find_files(paths: list[Path]) -> tuple[list[Path], dict[str, str]]:
 
 
 def _tokens(text: str) -> dict:
-    return {"words": segment.words(text), "syllables": segment.syllables(text), "folded": segment.folded(text)}
+    return {
+        "words": segment.words(text),
+        "syllables": segment.syllables(text),
+        "folded": segment.folded(text),
+    }
 
 
-def update(paths: list[Path], store: Store, embedder: Embedder, progress: Progress | None = None) -> Report:
+def update(
+    paths: list[Path], store: Store, embedder: Embedder, progress: Progress | None = None
+) -> Report:
     """Bring the index in `store` up to date with the files under `paths`."""
     started = time.perf_counter()
     store.root.mkdir(parents=True, exist_ok=True)
@@ -89,7 +100,9 @@ def update(paths: list[Path], store: Store, embedder: Embedder, progress: Progre
     return report
 
 
-def _update(paths: list[Path], store: Store, embedder: Embedder, progress: Progress | None) -> Report:
+def _update(
+    paths: list[Path], store: Store, embedder: Embedder, progress: Progress | None
+) -> Report:
     report = Report()
     files, report.failed = find_files(paths)
     roots = [p.resolve() for p in paths if p.exists()]
@@ -100,7 +113,9 @@ def _update(paths: list[Path], store: Store, embedder: Embedder, progress: Progr
         previous = store.load()
     except IndexMissing:
         pass
-    reusable = previous is not None and all(previous.manifest.get(k) == v for k, v in settings.items())
+    reusable = previous is not None and all(
+        previous.manifest.get(k) == v for k, v in settings.items()
+    )
     old_sources: dict[str, dict] = previous.manifest["sources"] if previous else {}
 
     sources: dict[str, dict] = {}
@@ -138,7 +153,12 @@ def _update(paths: list[Path], store: Store, embedder: Embedder, progress: Progr
         digest = hashlib.sha256(data).hexdigest()
         old = old_sources.get(key)
         visibility = visibility_of(path, roots)
-        if old and reusable and old["sha256"] == digest and not _stale(old, old_documents, visibility):
+        if (
+            old
+            and reusable
+            and old["sha256"] == digest
+            and not _stale(old, old_documents, visibility)
+        ):
             keep(key)
             report.unchanged.append(name)
             continue
@@ -164,8 +184,13 @@ def _update(paths: list[Path], store: Store, embedder: Embedder, progress: Progr
             doc_chunks = procedure_chunks(doc) if doc.kind == "procedure" else chunk(doc)
             file_chunks += doc_chunks
             doc_ids.append(doc_id)
-            record = {**doc.meta(), "text": doc.text, "chunks": len(doc_chunks), "path": key,
-                      "visibility": visibility}
+            record = {
+                **doc.meta(),
+                "text": doc.text,
+                "chunks": len(doc_chunks),
+                "path": key,
+                "visibility": visibility,
+            }
             if doc.kind == "plan":  # its duties, extracted once here and served from the index
                 record["duties"] = [d.to_json() for d in extract_duties(doc)]
                 record["duties_version"] = DUTIES_VERSION
@@ -179,7 +204,12 @@ def _update(paths: list[Path], store: Store, embedder: Embedder, progress: Progr
             row = {text: i for i, text in enumerate(unique)}
             vectors.append(matrix[[row[t] for t in dense]])
         chunks.extend(file_chunks)
-        sources[key] = {"sha256": digest, "doc_ids": doc_ids, "source": name, "chunks": len(file_chunks)}
+        sources[key] = {
+            "sha256": digest,
+            "doc_ids": doc_ids,
+            "source": name,
+            "chunks": len(file_chunks),
+        }
         (report.updated if old else report.added).append(name)
 
     for key, entry in old_sources.items():
@@ -214,8 +244,11 @@ def _stale(entry: dict, old_documents: dict[str, list[dict]], visibility: str) -
     an unchanged file still gets the current duty table without rebuilding the whole index;
     so is a file whose visibility is not the one recorded (indexes from before it was)."""
     docs = [d for doc_id in entry["doc_ids"] for d in old_documents.get(doc_id, [])]
-    return any(d.get("visibility", "public") != visibility or
-               (d.get("kind") == "plan" and d.get("duties_version") != DUTIES_VERSION) for d in docs)
+    return any(
+        d.get("visibility", "public") != visibility
+        or (d.get("kind") == "plan" and d.get("duties_version") != DUTIES_VERSION)
+        for d in docs
+    )
 
 
 # A file in a folder of one of these names is internal: answered to authenticated officers,
@@ -232,8 +265,11 @@ def visibility_of(path: Path, roots: list[Path]) -> str:
         for root in roots:
             for base in {Path(os.path.abspath(root)), root.resolve()}:
                 if candidate == base or candidate.is_relative_to(base):
-                    folders += [base.name] + list(candidate.relative_to(base).parent.parts) if base.is_dir() \
+                    folders += (
+                        [base.name] + list(candidate.relative_to(base).parent.parts)
+                        if base.is_dir()
                         else [base.parent.name]
+                    )
         folders += [candidate.parent.name]
     return "internal" if any(f.lower() in INTERNAL_FOLDERS for f in folders) else "public"
 

@@ -49,7 +49,9 @@ def bundled_model_path() -> Path:
 class SentenceEmbedder:
     """A local sentence-transformers model on the CPU."""
 
-    def __init__(self, path: str | None = None, segmented: bool | None = None, batch_size: int = 32):
+    def __init__(
+        self, path: str | None = None, segmented: bool | None = None, batch_size: int = 32
+    ):
         model_path = Path(path) if path else bundled_model_path()
         if not (model_path / "modules.json").exists() and not (model_path / "config.json").exists():
             raise ModelError(
@@ -60,7 +62,10 @@ class SentenceEmbedder:
 
         self._model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
         self.name = str(path) if path else BUNDLED
-        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dimension = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
         self.dim = int(dimension())
         self.segmented = self._wants_segmented() if segmented is None else segmented
         self._batch_size = batch_size
@@ -106,11 +111,17 @@ class DenseIndex:
         k = min(k, self.size)
         if k == 0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-        scores, ids = self._index.search(np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1), k)
+        scores, ids = self._index.search(
+            np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1), k
+        )
         return ids[0], scores[0]
 
     def vectors(self) -> np.ndarray:
-        return self._index.reconstruct_n(0, self.size) if self.size else np.zeros((0, self.dim), np.float32)
+        return (
+            self._index.reconstruct_n(0, self.size)
+            if self.size
+            else np.zeros((0, self.dim), np.float32)
+        )
 
     def save(self, path: Path) -> None:
         import faiss

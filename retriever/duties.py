@@ -20,9 +20,57 @@ from retriever import segment
 _MAX_UNIT_WORDS = 9  # the longest unit name a question spells out (`Văn phòng Hội đồng nhân dân …`)
 # Folded syllables that say nothing about which task is meant.
 _FILLER = frozenset(
-    ["ai", "don", "vi", "nao", "co", "quan", "chu", "tri", "phu", "trach", "duoc", "giao", "nhiem", "vu", "viec", "gi", "nhung", "cac", "la", "phai", "lam", "o", "cua", "xa", "trong", "ve", "cho", "thuc", "hien", "va", "voi", "thi", "nay", "hay", "khong",
-     # every duty is one of administrative reform in some plan of some year
-     "cai", "cach", "hanh", "chinh", "cchc", "ke", "hoach", "nam", "danh", "muc", "tam", "cong", "tac"]
+    [
+        "ai",
+        "don",
+        "vi",
+        "nao",
+        "co",
+        "quan",
+        "chu",
+        "tri",
+        "phu",
+        "trach",
+        "duoc",
+        "giao",
+        "nhiem",
+        "vu",
+        "viec",
+        "gi",
+        "nhung",
+        "cac",
+        "la",
+        "phai",
+        "lam",
+        "o",
+        "cua",
+        "xa",
+        "trong",
+        "ve",
+        "cho",
+        "thuc",
+        "hien",
+        "va",
+        "voi",
+        "thi",
+        "nay",
+        "hay",
+        "khong",
+        # every duty is one of administrative reform in some plan of some year
+        "cai",
+        "cach",
+        "hanh",
+        "chinh",
+        "cchc",
+        "ke",
+        "hoach",
+        "nam",
+        "danh",
+        "muc",
+        "tam",
+        "cong",
+        "tac",
+    ]
 )
 
 
@@ -32,26 +80,48 @@ class Period:
 
     start: datetime.date
     end: datetime.date
-    whole: bool = True  # the deadline lies wholly inside (quý II); False: only its due date (sắp đến hạn)
+    whole: bool = (
+        True  # the deadline lies wholly inside (quý II); False: only its due date (sắp đến hạn)
+    )
 
 
 class DutyTable:
     def __init__(self, documents: list[dict]):
-        self.duties: list[Duty] = [Duty.from_json(d) for doc in documents for d in doc.get("duties") or []]
+        self.duties: list[Duty] = [
+            Duty.from_json(d) for doc in documents for d in doc.get("duties") or []
+        ]
         self.sources = {doc["doc_id"]: doc.get("source") for doc in documents if doc.get("duties")}
         # Worked out once per duty, not per question: unit keys by role, and the words of the task.
-        self._keys = {d.id: {"lead": {unit_key(u) for u in d.leads}, "partner": {unit_key(u) for u in d.partners}}
-                      for d in self.duties}
-        self._words = {d.id: set(segment.folded(" ".join(filter(None, (d.task, d.product, d.area)))))
-                       for d in self.duties}
-        self.unit_keys = {unit_key(u) for d in self.duties for u in (*d.leads, *d.partners)
-                          if not fold(u).startswith("cac ")}
+        self._keys = {
+            d.id: {
+                "lead": {unit_key(u) for u in d.leads},
+                "partner": {unit_key(u) for u in d.partners},
+            }
+            for d in self.duties
+        }
+        self._words = {
+            d.id: set(segment.folded(" ".join(filter(None, (d.task, d.product, d.area)))))
+            for d in self.duties
+        }
+        self.unit_keys = {
+            unit_key(u)
+            for d in self.duties
+            for u in (*d.leads, *d.partners)
+            if not fold(u).startswith("cac ")
+        }
 
     def __len__(self) -> int:
         return len(self.duties)
 
-    def find(self, unit: str = "", commune: str = "", due_before: datetime.date | None = None,
-             q: str = "", period: Period | None = None, role: str = "lead") -> list[Duty]:
+    def find(
+        self,
+        unit: str = "",
+        commune: str = "",
+        due_before: datetime.date | None = None,
+        q: str = "",
+        period: Period | None = None,
+        role: str = "lead",
+    ) -> list[Duty]:
         """Duties that pass every filter given; with `q`, the best-matching first, else by due
         date (undated last), then in document order."""
         out = self.duties
@@ -61,7 +131,11 @@ class DutyTable:
             wanted = _commune_key(commune)
             out = [d for d in out if d.commune and wanted in _commune_key(d.commune)]
         if due_before:
-            out = [d for d in out if d.due_date and datetime.date.fromisoformat(d.due_date) <= due_before]
+            out = [
+                d
+                for d in out
+                if d.due_date and datetime.date.fromisoformat(d.due_date) <= due_before
+            ]
         if period:
             out = [d for d in out if _within(d, period)]
         if q.strip():
@@ -91,7 +165,7 @@ class DutyTable:
         i = 0
         while i < len(words):
             for n in range(min(_MAX_UNIT_WORDS, len(words) - i), 0, -1):
-                key = unit_key(" ".join(words[i:i + n]))
+                key = unit_key(" ".join(words[i : i + n]))
                 if key in self.unit_keys:
                     found.append(key)
                     i += n

@@ -22,7 +22,9 @@ from retriever.search import Filters, Hit
 class Searchable(Protocol):
     """A `retriever.search.Searcher`, or the `service.engine.Engine` (which follows re-indexing)."""
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]: ...
+    def search(
+        self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid"
+    ) -> list[Hit]: ...
 
 
 class TthcRetriever(BaseRetriever):
@@ -33,7 +35,9 @@ class TthcRetriever(BaseRetriever):
     filters: Filters | None = None
     mode: str = "hybrid"
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
         hits = self.searcher.search(query, k=self.k, filters=self.filters, mode=self.mode)
         documents = []
         for n, hit in enumerate(hits, start=1):

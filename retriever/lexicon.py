@@ -29,7 +29,10 @@ class Lexicon:
         entries: dict[str, list[str]] = {}
         with path.open(encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle, delimiter="\t"):
-                everyday, document = (row.get("everyday") or "").strip(), (row.get("document") or "").strip()
+                everyday, document = (
+                    (row.get("everyday") or "").strip(),
+                    (row.get("document") or "").strip(),
+                )
                 if everyday and document:
                     key = _key(everyday)
                     if document not in entries.setdefault(key, []):
@@ -46,7 +49,7 @@ class Lexicon:
         for size in range(min(8, len(words)), 0, -1):
             for start in range(len(words) - size + 1):
                 span = set(range(start, start + size))
-                phrase = " ".join(words[start: start + size])
+                phrase = " ".join(words[start : start + size])
                 if phrase in self.entries and not span & taken:
                     found.append(phrase)
                     taken |= span

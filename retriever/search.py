@@ -56,9 +56,17 @@ class Hit:
         """The contract's citation object for this passage, numbered `n`."""
         c = self.chunk
         return {
-            "n": n, "doc_id": c.doc_id, "title": c.title, "source": c.source, "kind": c.kind,
-            "section": c.section, "page": c.page, "text": c.text, "score": round(self.score, 4),
-            "commune": c.commune, "year": c.year,
+            "n": n,
+            "doc_id": c.doc_id,
+            "title": c.title,
+            "source": c.source,
+            "kind": c.kind,
+            "section": c.section,
+            "page": c.page,
+            "text": c.text,
+            "score": round(self.score, 4),
+            "commune": c.commune,
+            "year": c.year,
         }
 
 
@@ -70,9 +78,14 @@ def internal_ids(documents: list[dict]) -> frozenset[str]:
 class Searcher:
     """Everything needed to answer `search(query)` over one loaded generation."""
 
-    def __init__(self, generation: Generation, embedder: Embedder,
-                 weights_diacritic: dict[str, float] | None = None,
-                 weights_folded: dict[str, float] | None = None, lexicon: Lexicon | None = None):
+    def __init__(
+        self,
+        generation: Generation,
+        embedder: Embedder,
+        weights_diacritic: dict[str, float] | None = None,
+        weights_folded: dict[str, float] | None = None,
+        lexicon: Lexicon | None = None,
+    ):
         self.generation = generation
         self.lexicon = lexicon or Lexicon({})
         self.chunks = generation.chunks
@@ -126,13 +139,19 @@ class Searcher:
             valid = ids >= 0
             out[ids[valid]] = sims[valid]
             return out
-        view = {"bm25_words": segment.words, "bm25_syllables": segment.syllables, "bm25_folded": segment.folded}[mode]
+        view = {
+            "bm25_words": segment.words,
+            "bm25_syllables": segment.syllables,
+            "bm25_folded": segment.folded,
+        }[mode]
         return self._bm25[mode].scores(view(query))
 
     def weights_for(self, query: str) -> dict[str, float]:
         return self.weights_diacritic if has_diacritics(query) else self.weights_folded
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
+    def search(
+        self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid"
+    ) -> list[Hit]:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; one of {MODES}")
         mask = self.mask(filters, query)
@@ -141,7 +160,9 @@ class Searcher:
         query = self.lexicon.expand(query)
         if mode == "hybrid":
             weights = self.weights_for(query)
-            combined = fuse({m: self.scores(query, m) for m, w in weights.items() if w > 0}, weights)
+            combined = fuse(
+                {m: self.scores(query, m) for m, w in weights.items() if w > 0}, weights
+            )
             scale = sum(weights.values())
         else:
             combined, scale = self.scores(query, mode).astype(np.float64), None

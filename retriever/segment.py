@@ -21,11 +21,73 @@ _TOKEN = re.compile(r"\w+(?:[.,/]\d+)*%?")
 # Words that carry the shape of a question, not its subject; kept out of every view so a
 # question's `khi nào` or `bao nhiêu` never matches a passage by itself.
 STOPWORDS = frozenset(
-    ["à", "ạ", "ai", "bao", "bao_giờ", "bao_lâu", "bao_nhiêu", "bị", "cho", "chưa", "có", "của", "cái", "các", "đâu", "được", "gì", "hả", "hay", "hỏi", "không", "là", "làm_sao", "mà", "mấy", "mình", "nào", "nhé", "nhỉ", "những", "ơi", "ra", "sao", "tôi", "thế", "thì", "vậy", "vâng", "với", "xin", "và", "em", "ở"]
+    [
+        "à",
+        "ạ",
+        "ai",
+        "bao",
+        "bao_giờ",
+        "bao_lâu",
+        "bao_nhiêu",
+        "bị",
+        "cho",
+        "chưa",
+        "có",
+        "của",
+        "cái",
+        "các",
+        "đâu",
+        "được",
+        "gì",
+        "hả",
+        "hay",
+        "hỏi",
+        "không",
+        "là",
+        "làm_sao",
+        "mà",
+        "mấy",
+        "mình",
+        "nào",
+        "nhé",
+        "nhỉ",
+        "những",
+        "ơi",
+        "ra",
+        "sao",
+        "tôi",
+        "thế",
+        "thì",
+        "vậy",
+        "vâng",
+        "với",
+        "xin",
+        "và",
+        "em",
+        "ở",
+    ]
 )
 # Folded, most question words collide with content words (`hỏi`/`hội`, `cái`/`cải`,
 # `tôi`/`tối`, `thế`/`thể`), so the folded view drops only those that cannot.
-_FOLDED_STOP = frozenset(["a", "cac", "duoc", "gi", "ha", "khong", "la", "nao", "nhe", "nhi", "nhung", "o", "oi", "va", "vay"])
+_FOLDED_STOP = frozenset(
+    [
+        "a",
+        "cac",
+        "duoc",
+        "gi",
+        "ha",
+        "khong",
+        "la",
+        "nao",
+        "nhe",
+        "nhi",
+        "nhung",
+        "o",
+        "oi",
+        "va",
+        "vay",
+    ]
+)
 
 
 # Short forms the plans and their readers use, keyed by their folded spelling. A text that

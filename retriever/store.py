@@ -98,7 +98,10 @@ class Store:
         current = self.current_name()
         candidates = [current] if current else []
         if self.generations.exists():
-            older = sorted((p.name for p in self.generations.iterdir() if not p.name.startswith(".")), reverse=True)
+            older = sorted(
+                (p.name for p in self.generations.iterdir() if not p.name.startswith(".")),
+                reverse=True,
+            )
             candidates += [name for name in older if name != current]
         problems = []
         for name in candidates:
@@ -119,7 +122,9 @@ class Store:
                 raise ValueError(f"checksum của {file} không khớp")
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         if manifest.get("format_version") != FORMAT_VERSION:
-            raise ValueError(f"định dạng chỉ mục {manifest.get('format_version')} không được hỗ trợ")
+            raise ValueError(
+                f"định dạng chỉ mục {manifest.get('format_version')} không được hỗ trợ"
+            )
         rows = _read_jsonl(folder / "chunks.jsonl")
         chunks = [Chunk.from_json(row["chunk"]) for row in rows]
         dense = DenseIndex.load(folder / "dense.faiss")
@@ -134,16 +139,28 @@ class Store:
             dense=dense,
         )
 
-    def write(self, manifest: dict, documents: list[dict], chunks: list[Chunk], tokens: list[dict], dense: DenseIndex) -> str:
+    def write(
+        self,
+        manifest: dict,
+        documents: list[dict],
+        chunks: list[Chunk],
+        tokens: list[dict],
+        dense: DenseIndex,
+    ) -> str:
         """Write a new generation and make it current; returns its name."""
         self.generations.mkdir(parents=True, exist_ok=True)
         name = time.strftime("%Y%m%dT%H%M%S") + f"-{time.time_ns() % 1_000_000:06d}"
         tmp = self.generations / f".tmp-{name}"
         tmp.mkdir()
         manifest = {**manifest, "format_version": FORMAT_VERSION, "generation": name}
-        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        (tmp / "manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
         _write_jsonl(tmp / "documents.jsonl", documents)
-        _write_jsonl(tmp / "chunks.jsonl", [{"chunk": c.to_json(), "tokens": t} for c, t in zip(chunks, tokens)])
+        _write_jsonl(
+            tmp / "chunks.jsonl",
+            [{"chunk": c.to_json(), "tokens": t} for c, t in zip(chunks, tokens)],
+        )
         dense.save(tmp / "dense.faiss")
         checksums = {file: _sha256(tmp / file) for file in _FILES}
         (tmp / "checksums.json").write_text(json.dumps(checksums, indent=2), encoding="utf-8")
@@ -165,7 +182,9 @@ class Store:
 
     def _prune(self, keep: str) -> None:
         """Keep the newest generations; remove older ones and abandoned temporary folders."""
-        names = sorted((p.name for p in self.generations.iterdir() if not p.name.startswith(".")), reverse=True)
+        names = sorted(
+            (p.name for p in self.generations.iterdir() if not p.name.startswith(".")), reverse=True
+        )
         for old in names[KEEP_GENERATIONS:]:
             if old != keep:
                 shutil.rmtree(self.generations / old, ignore_errors=True)

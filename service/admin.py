@@ -51,15 +51,26 @@ class Refused(HTTPException):
 
 def is_admin_route(method: str, path: str) -> bool:
     """The admin routes below, by method and path (for `service.guard.KeyFirst`)."""
-    return ((method, path) in {("GET", "/api/admin/documents"), ("POST", "/api/admin/documents"),
-                               ("POST", "/api/admin/reindex")}
-            or (method == "DELETE" and path.startswith("/api/admin/documents/")))
+    return (method, path) in {
+        ("GET", "/api/admin/documents"),
+        ("POST", "/api/admin/documents"),
+        ("POST", "/api/admin/reindex"),
+    } or (method == "DELETE" and path.startswith("/api/admin/documents/"))
 
 
 def check_name(name: str | None) -> tuple[str, str]:
     """(stem, suffix) of an acceptable original file name; refuses paths and odd names."""
-    if not name or len(name) > 200 or _BAD_NAME.search(name) or any(unicodedata.category(c)[0] == "C" for c in name):
-        raise Refused(400, "bad_file_name", "Tên tệp không hợp lệ (không được chứa đường dẫn, '..' hay ký tự điều khiển).")
+    if (
+        not name
+        or len(name) > 200
+        or _BAD_NAME.search(name)
+        or any(unicodedata.category(c)[0] == "C" for c in name)
+    ):
+        raise Refused(
+            400,
+            "bad_file_name",
+            "Tên tệp không hợp lệ (không được chứa đường dẫn, '..' hay ký tự điều khiển).",
+        )
     path = Path(name)
     suffix = path.suffix.lower()
     if suffix not in KINDS:
@@ -69,13 +80,16 @@ def check_name(name: str | None) -> tuple[str, str]:
 
 def check_content(data: bytes, suffix: str) -> None:
     """Refuse what is not the document its name says it is."""
-    refuse = Refused(415, "not_a_document", f"Nội dung tệp không phải tài liệu {suffix[1:].upper()} hợp lệ.")
+    refuse = Refused(
+        415, "not_a_document", f"Nội dung tệp không phải tài liệu {suffix[1:].upper()} hợp lệ."
+    )
     if not data.strip():
         raise Refused(422, "empty_file", "Tệp rỗng.")
     if suffix == ".pdf":
         if not data.startswith(b"%PDF-"):
             raise refuse
         from pypdf import PdfReader
+
         try:
             PdfReader(io.BytesIO(data)).pages[0]  # opening the first page is the check
         except Exception:  # noqa: BLE001 - any failure to parse is "not a PDF"
@@ -100,7 +114,9 @@ def check_content(data: bytes, suffix: str) -> None:
             except json.JSONDecodeError:
                 raise refuse from None
             if not (isinstance(record, dict) and ("ma_thu_tuc" in record or "code" in record)):
-                raise Refused(422, "not_a_procedure", "Tệp JSON không phải bản ghi thủ tục hành chính.")
+                raise Refused(
+                    422, "not_a_procedure", "Tệp JSON không phải bản ghi thủ tục hành chính."
+                )
 
 
 def stored_name(stem: str, suffix: str, data: bytes) -> str:
@@ -128,9 +144,15 @@ def add_admin(app: FastAPI, settings: Settings, engine_of: Callable) -> None:
         root.mkdir(parents=True, exist_ok=True)
         with lock:
             report = engine().ingest([root])
-        return {"added": report.added, "updated": report.updated, "removed": report.removed,
-                "failed": report.failed, "generation": report.generation, "chunks": report.chunks,
-                "seconds": round(report.seconds, 2)}
+        return {
+            "added": report.added,
+            "updated": report.updated,
+            "removed": report.removed,
+            "failed": report.failed,
+            "generation": report.generation,
+            "chunks": report.chunks,
+            "seconds": round(report.seconds, 2),
+        }
 
     def listing() -> list[dict]:
         indexed: dict[str, list[dict]] = {}
@@ -142,10 +164,17 @@ def add_admin(app: FastAPI, settings: Settings, engine_of: Callable) -> None:
         for visibility, folder in FOLDERS.items():
             for path in sorted((root / folder).glob("[!.]*")) if (root / folder).is_dir() else []:
                 docs = indexed.get(path.name, [])
-                rows.append({"stored_as": path.name, "visibility": visibility, "size": path.stat().st_size,
-                             "status": "indexed" if docs else "pending",
-                             "doc_ids": [d["doc_id"] for d in docs], "titles": [d.get("title") for d in docs],
-                             "chunks": sum(d.get("chunks", 0) for d in docs)})
+                rows.append(
+                    {
+                        "stored_as": path.name,
+                        "visibility": visibility,
+                        "size": path.stat().st_size,
+                        "status": "indexed" if docs else "pending",
+                        "doc_ids": [d["doc_id"] for d in docs],
+                        "titles": [d.get("title") for d in docs],
+                        "chunks": sum(d.get("chunks", 0) for d in docs),
+                    }
+                )
         return rows
 
     def find(stored_as: str) -> Path:
@@ -166,27 +195,45 @@ def add_admin(app: FastAPI, settings: Settings, engine_of: Callable) -> None:
         return {"documents": await run_in_threadpool(listing)}
 
     @app.post("/api/admin/documents", status_code=201, responses=ERRORS)
-    async def upload(file: Annotated[UploadFile, File()], visibility: Annotated[Literal["public", "internal"], Form()] = "public",
-                     x_api_key: Annotated[str | None, Header()] = None) -> dict:
+    async def upload(
+        file: Annotated[UploadFile, File()],
+        visibility: Annotated[Literal["public", "internal"], Form()] = "public",
+        x_api_key: Annotated[str | None, Header()] = None,
+    ) -> dict:
         authorise(x_api_key)
         stem, suffix = check_name(file.filename)
         data = await file.read(settings.max_upload_bytes + 1)
         if len(data) > settings.max_upload_bytes:
-            raise Refused(413, "file_too_large", f"Tệp quá lớn (tối đa {settings.max_upload_bytes // (1024 * 1024)} MB).")
+            raise Refused(
+                413,
+                "file_too_large",
+                f"Tệp quá lớn (tối đa {settings.max_upload_bytes // (1024 * 1024)} MB).",
+            )
         await run_in_threadpool(check_content, data, suffix)
         name = stored_name(stem, suffix, data)
         folder = root / FOLDERS[visibility]
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / name
-        partial = folder / f".{name}.{uuid.uuid4().hex}.part"  # hidden from ingestion until complete
+        partial = (
+            folder / f".{name}.{uuid.uuid4().hex}.part"
+        )  # hidden from ingestion until complete
         partial.write_bytes(data)
         partial.replace(target)
         report = await run_in_threadpool(reindex)
         if name in report["failed"]:
             target.unlink(missing_ok=True)
-            raise Refused(422, "unreadable_document", f"Không đọc được tài liệu: {report['failed'][name]}")
-        return {"document": {"name": file.filename, "stored_as": name, "visibility": visibility,
-                             "status": "indexed"}, "report": report}
+            raise Refused(
+                422, "unreadable_document", f"Không đọc được tài liệu: {report['failed'][name]}"
+            )
+        return {
+            "document": {
+                "name": file.filename,
+                "stored_as": name,
+                "visibility": visibility,
+                "status": "indexed",
+            },
+            "report": report,
+        }
 
     @app.post("/api/admin/reindex", responses=ERRORS)
     async def reindex_route(x_api_key: str | None = Header(default=None)) -> dict:
@@ -194,8 +241,10 @@ def add_admin(app: FastAPI, settings: Settings, engine_of: Callable) -> None:
         return {"report": await run_in_threadpool(reindex)}
 
     @app.delete("/api/admin/documents/{stored_as}", responses=ERRORS)
-    async def remove(stored_as: Annotated[str, PathParam(pattern=SAFE_NAME.pattern)],
-                     x_api_key: Annotated[str | None, Header()] = None) -> dict:
+    async def remove(
+        stored_as: Annotated[str, PathParam(pattern=SAFE_NAME.pattern)],
+        x_api_key: Annotated[str | None, Header()] = None,
+    ) -> dict:
         authorise(x_api_key)
         path = find(stored_as)
         path.unlink()

@@ -116,14 +116,27 @@ class AskIn(BaseModel):
         return _clean_question(value)
 
 
-_FIELD_NAMES = {"query": "câu hỏi (query)", "question": "câu hỏi (question)", "k": "số kết quả (k)",
-                "filters": "bộ lọc (filters)", "commune": "xã (commune)", "kind": "loại (kind)", "year": "năm (year)",
-                "due_before": "hạn chót (due_before, dạng YYYY-MM-DD)", "unit": "đơn vị (unit)",
-                "role": "vai trò (role: lead, partner hoặc any)", "format": "định dạng (format: json, csv hoặc ics)",
-                "answer_id": "mã câu trả lời (answer_id)", "rating": "đánh giá (rating: up hoặc down)",
-                "comment": "góp ý (comment, tối đa 1000 ký tự)", "session_id": "mã cuộc trò chuyện (session_id)",
-                "file": "tệp (file)", "visibility": "phạm vi (visibility: public hoặc internal)",
-                "limit": "số dòng (limit)", "offset": "vị trí bắt đầu (offset)"}
+_FIELD_NAMES = {
+    "query": "câu hỏi (query)",
+    "question": "câu hỏi (question)",
+    "k": "số kết quả (k)",
+    "filters": "bộ lọc (filters)",
+    "commune": "xã (commune)",
+    "kind": "loại (kind)",
+    "year": "năm (year)",
+    "due_before": "hạn chót (due_before, dạng YYYY-MM-DD)",
+    "unit": "đơn vị (unit)",
+    "role": "vai trò (role: lead, partner hoặc any)",
+    "format": "định dạng (format: json, csv hoặc ics)",
+    "answer_id": "mã câu trả lời (answer_id)",
+    "rating": "đánh giá (rating: up hoặc down)",
+    "comment": "góp ý (comment, tối đa 1000 ký tự)",
+    "session_id": "mã cuộc trò chuyện (session_id)",
+    "file": "tệp (file)",
+    "visibility": "phạm vi (visibility: public hoặc internal)",
+    "limit": "số dòng (limit)",
+    "offset": "vị trí bắt đầu (offset)",
+}
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[int, str, str]:
@@ -145,12 +158,13 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str, str]:
         return 422, "empty_query", "Câu hỏi không được để trống."
     if text == "encoding":
         return 422, "invalid_text", "Câu hỏi chứa ký tự không hợp lệ."
-    if text == "too long" or (kind == "string_too_long" and loc and loc[-1] in ("question", "query")):
+    if text == "too long" or (
+        kind == "string_too_long" and loc and loc[-1] in ("question", "query")
+    ):
         return 413, "query_too_long", f"Câu hỏi quá dài (tối đa {MAX_QUERY} ký tự)."
     if kind.endswith("_type") or kind in ("model_attributes_type", "dict_type"):
         return 422, "wrong_type", f"Kiểu dữ liệu của {field} không đúng."
     return 422, "invalid_value", f"Giá trị của {field} không hợp lệ."
-
 
 
 # Routes that make the engine work, limited per client.
@@ -183,7 +197,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         while True:
             try:
                 removed = await run_in_threadpool(journal.purge)
-                log.info("journal purged", extra={"fields": {"removed": removed, "retention_days": settings.retention_days}})
+                log.info(
+                    "journal purged",
+                    extra={
+                        "fields": {"removed": removed, "retention_days": settings.retention_days}
+                    },
+                )
             except Exception:  # a failed purge is logged and retried next hour
                 log.exception("journal purge failed")
             await asyncio.sleep(PURGE_EVERY)
@@ -204,21 +223,39 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         purger.cancel()
         journal.close()
 
-    app = FastAPI(title="tthc", version="0.1.0", lifespan=lifespan,
-                  description="Hỏi đáp và tra cứu thủ tục hành chính, kế hoạch CCHC cấp xã.")
+    app = FastAPI(
+        title="tthc",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="Hỏi đáp và tra cứu thủ tục hành chính, kế hoạch CCHC cấp xã.",
+    )
     app.state.journal, app.state.metrics, app.state.settings = journal, metrics, settings
     # Innermost first: the rate limit and the body limit sit behind CORS (so a refused widget
     # request still carries its CORS headers) and the security headers (so every response does).
-    app.add_middleware(RateLimit, buckets=TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst),
-                       paths=LIMITED, searches=SEARCHES, trust_proxy=settings.trust_proxy)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
-                       larger={"/api/admin/documents": settings.max_upload_bytes})
+    app.add_middleware(
+        RateLimit,
+        buckets=TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst),
+        paths=LIMITED,
+        searches=SEARCHES,
+        trust_proxy=settings.trust_proxy,
+    )
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_body_bytes,
+        larger={"/api/admin/documents": settings.max_upload_bytes},
+    )
     if settings.admin_api_key:
         app.add_middleware(KeyFirst, guarded=is_admin_route, key=settings.admin_api_key)
     origins = [o.strip().rstrip("/") for o in settings.cors_origins.split(",") if o.strip()]
     if origins:
-        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST", "DELETE"],
-                           allow_headers=["Content-Type"], expose_headers=["Retry-After"], max_age=600)
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Content-Type"],
+            expose_headers=["Retry-After"],
+            max_age=600,
+        )
     app.add_middleware(SecurityHeaders)
 
     @app.middleware("http")
@@ -229,16 +266,31 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         except Exception:  # answered here, inside the security headers, never as a trace
             log.exception("unhandled error", extra={"fields": {"path": request.url.path}})
             # This middleware sits outside SecurityHeaders (so that it counts 429s and 413s too).
-            response = error(500, "internal", "Hệ thống gặp lỗi. Vui lòng thử lại sau.",
-                             headers={k.decode(): v.decode() for k, v in HEADERS})
+            response = error(
+                500,
+                "internal",
+                "Hệ thống gặp lỗi. Vui lòng thử lại sau.",
+                headers={k.decode(): v.decode() for k, v in HEADERS},
+            )
         route = request.scope.get("route")  # label by route template: bounded, never user text
-        path = getattr(route, "path", None) or (request.url.path if request.url.path in LIMITED + SEARCHES else "other")
+        path = getattr(route, "path", None) or (
+            request.url.path if request.url.path in LIMITED + SEARCHES else "other"
+        )
         elapsed = time.perf_counter() - started
         metrics.requests.labels(request.method, path, str(response.status_code)).inc()
         metrics.latency.labels(path).observe(elapsed)
-        log.info("request", extra={"fields": {
-            "method": request.method, "path": path, "status": response.status_code,
-            "ms": round(1000 * elapsed, 1), "client": _client_hash(request, settings.trust_proxy)}})
+        log.info(
+            "request",
+            extra={
+                "fields": {
+                    "method": request.method,
+                    "path": path,
+                    "status": response.status_code,
+                    "ms": round(1000 * elapsed, 1),
+                    "client": _client_hash(request, settings.trust_proxy),
+                }
+            },
+        )
         return response
 
     @app.exception_handler(RequestValidationError)
@@ -248,25 +300,44 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException):
-        messages = {404: "Không tìm thấy địa chỉ này.", 405: "Phương thức không được hỗ trợ cho địa chỉ này.",
-                    **KEY_MESSAGES}
+        messages = {
+            404: "Không tìm thấy địa chỉ này.",
+            405: "Phương thức không được hỗ trợ cho địa chỉ này.",
+            **KEY_MESSAGES,
+        }
         headers = getattr(exc, "headers", None)
         if exc.status_code == 405:  # every method the path has, not only the first route's
-            methods = {m for r in app.router.routes if r.matches(request.scope)[0] != Match.NONE
-                       for m in getattr(r, "methods", None) or ()}
+            methods = {
+                m
+                for r in app.router.routes
+                if r.matches(request.scope)[0] != Match.NONE
+                for m in getattr(r, "methods", None) or ()
+            }
             headers = {"Allow": ", ".join(sorted(methods))}
-        return error(exc.status_code, f"http_{exc.status_code}", messages.get(exc.status_code, "Yêu cầu không hợp lệ."),
-                     headers=headers)
+        return error(
+            exc.status_code,
+            f"http_{exc.status_code}",
+            messages.get(exc.status_code, "Yêu cầu không hợp lệ."),
+            headers=headers,
+        )
 
     @app.exception_handler(IndexMissing)
     async def on_missing(request: Request, exc: IndexMissing):
-        return error(503, "index_missing", "Hệ thống chưa sẵn sàng: chưa có chỉ mục tài liệu. Vui lòng thử lại sau.",
-                     headers={"Retry-After": "30"})
+        return error(
+            503,
+            "index_missing",
+            "Hệ thống chưa sẵn sàng: chưa có chỉ mục tài liệu. Vui lòng thử lại sau.",
+            headers={"Retry-After": "30"},
+        )
 
     @app.exception_handler(Busy)
     async def on_busy(request: Request, exc: Busy):
-        return error(503, "busy", "Hệ thống đang bận, chưa trả lời kịp. Vui lòng thử lại sau ít phút.",
-                     headers={"Retry-After": "10"})
+        return error(
+            503,
+            "busy",
+            "Hệ thống đang bận, chưa trả lời kịp. Vui lòng thử lại sau ít phút.",
+            headers={"Retry-After": "10"},
+        )
 
     @app.exception_handler(Exception)
     async def on_error(request: Request, exc: Exception):
@@ -287,7 +358,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         50 concurrent questions at the same throughput (eval/reports/load.md)."""
         call = functools.partial(fn, *args, **kwargs)
         try:
-            return await asyncio.wait_for(anyio.to_thread.run_sync(call, limiter=limiter), settings.request_timeout_s)
+            return await asyncio.wait_for(
+                anyio.to_thread.run_sync(call, limiter=limiter), settings.request_timeout_s
+            )
         except TimeoutError:
             raise Busy from None
 
@@ -307,8 +380,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return Filters(**given, internal=internal)
 
     def answered(body: AskIn, answer: Answer) -> dict:
-        journal.record_question(answer.answer_id, body.question, answer.session_id, answer.abstained,
-                                answer.answerer, answer.mode)
+        journal.record_question(
+            answer.answer_id,
+            body.question,
+            answer.session_id,
+            answer.abstained,
+            answer.answerer,
+            answer.mode,
+        )
         metrics.answered(answer.answerer, answer.mode, answer.abstained, answer.reason)
         return answer.to_json()
 
@@ -316,29 +395,47 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def search(body: SearchIn, x_api_key: str | None = Header(default=None)) -> dict:
         """Ranked passages; with an officer's key, internal documents' too."""
         internal = key_matches(x_api_key, settings.officer_api_key, settings.admin_api_key)
-        hits = await work(current().search, body.query, k=body.k, filters=filters_of(body, internal=internal))
+        hits = await work(
+            current().search, body.query, k=body.k, filters=filters_of(body, internal=internal)
+        )
         return {"results": [hit.citation(n) for n, hit in enumerate(hits, start=1)]}
 
     @app.post("/api/ask", responses=ERRORS)
     async def ask(body: AskIn) -> dict:
-        answer = await work(current().ask, body.question, k=body.k, filters=filters_of(body), session_id=body.session_id)
+        answer = await work(
+            current().ask,
+            body.question,
+            k=body.k,
+            filters=filters_of(body),
+            session_id=body.session_id,
+        )
         return answered(body, answer)
 
     @app.post("/api/officer/ask", responses=ERRORS)
     async def officer_ask(body: AskIn, x_api_key: str | None = Header(default=None)) -> dict:
         """As /api/ask, for authenticated officers: internal documents answer too."""
         officer(x_api_key)
-        answer = await work(current().ask, body.question, k=body.k, filters=filters_of(body, internal=True),
-                            session_id=body.session_id)
+        answer = await work(
+            current().ask,
+            body.question,
+            k=body.k,
+            filters=filters_of(body, internal=True),
+            session_id=body.session_id,
+        )
         return answered(body, answer)
 
-    @app.post("/api/ask/stream", responses={200: {"content": {"text/event-stream": {}}}, **ERRORS},
-              response_class=StreamingResponse)
+    @app.post(
+        "/api/ask/stream",
+        responses={200: {"content": {"text/event-stream": {}}}, **ERRORS},
+        response_class=StreamingResponse,
+    )
     async def ask_stream(body: AskIn):
         """The answer as Server-Sent Events: `start`, `token`… (the text, in order), `done` (the
         whole /api/ask response). Errors before the first event are the usual JSON errors."""
         session = body.session_id or uuid.uuid4().hex
-        pieces: Iterator = current().ask_stream(body.question, k=body.k, filters=filters_of(body), session_id=session)
+        pieces: Iterator = current().ask_stream(
+            body.question, k=body.k, filters=filters_of(body), session_id=session
+        )
         first = await work(next, pieces, None)
 
         async def events() -> AsyncIterator[bytes]:
@@ -353,16 +450,33 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                     piece = await work(next, pieces, None)  # the engine's threads and time limit
             except Exception:  # the stream has started: the error is an event
                 log.exception("stream failed")
-                yield _event("error", {"error": {"code": "internal", "message": "Hệ thống gặp lỗi. Vui lòng thử lại sau."}})
+                yield _event(
+                    "error",
+                    {
+                        "error": {
+                            "code": "internal",
+                            "message": "Hệ thống gặp lỗi. Vui lòng thử lại sau.",
+                        }
+                    },
+                )
 
-        return StreamingResponse(events(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return StreamingResponse(
+            events(),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
 
     @app.post("/api/feedback", responses=ERRORS)
     async def feedback(body: FeedbackIn) -> dict:
         if not journal.has_answer(body.answer_id):
-            return error(404, "answer_not_found", "Không tìm thấy câu trả lời này (có thể đã bị xóa theo thời hạn lưu).")
-        journal.record_feedback(body.answer_id, body.rating, normalize(body.comment or "").strip() or None)
+            return error(
+                404,
+                "answer_not_found",
+                "Không tìm thấy câu trả lời này (có thể đã bị xóa theo thời hạn lưu).",
+            )
+        journal.record_feedback(
+            body.answer_id, body.rating, normalize(body.comment or "").strip() or None
+        )
         metrics.feedback.labels(body.rating).inc()
         return {"ok": True}
 
@@ -382,14 +496,23 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @app.get("/api/about", responses=ERRORS)
     def about() -> dict:
-        return {"assistant_notice": render("assistant_notice", office=office()),
-                "privacy_notice": render("privacy_notice", days=str(settings.retention_days), office=office()),
-                "retention_days": settings.retention_days, "office": office()}
+        return {
+            "assistant_notice": render("assistant_notice", office=office()),
+            "privacy_notice": render(
+                "privacy_notice", days=str(settings.retention_days), office=office()
+            ),
+            "retention_days": settings.retention_days,
+            "office": office(),
+        }
 
     @app.get("/api/procedures", responses=ERRORS)
-    async def procedures(q: str = Query("", max_length=settings.max_query_chars), field: str = Query("", max_length=200),
-                         level: str = Query("", max_length=100), limit: int = Query(20, ge=1, le=200),
-                         offset: int = Query(0, ge=0, le=100_000)) -> dict:
+    async def procedures(
+        q: str = Query("", max_length=settings.max_query_chars),
+        field: str = Query("", max_length=200),
+        level: str = Query("", max_length=100),
+        limit: int = Query(20, ge=1, le=200),
+        offset: int = Query(0, ge=0, le=100_000),
+    ) -> dict:
         return await work(current().procedures, normalize(q).strip(), field, level, limit, offset)
 
     @app.get("/api/procedures/{key}", responses=ERRORS)
@@ -399,34 +522,64 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             return error(404, "procedure_not_found", f"Không tìm thấy thủ tục có mã {key[:40]!r}.")
         return found
 
-    @app.get("/api/duties", responses={200: {"content": {"application/json": {}, "text/csv": {}, "text/calendar": {}}},
-                                       **ERRORS})
-    async def duties(unit: str = Query("", max_length=200), commune: str = Query("", max_length=100),
-                     due_before: str | None = Query(None, pattern=r"^\d{4}-\d{2}-\d{2}$",
-                                                     json_schema_extra={"format": "date"}), q: str = Query("", max_length=settings.max_query_chars),
-                     role: Literal["lead", "partner", "any"] = "lead", format: Literal["json", "csv", "ics"] = "json",
-                     x_api_key: str | None = Header(default=None)):
+    @app.get(
+        "/api/duties",
+        responses={
+            200: {"content": {"application/json": {}, "text/csv": {}, "text/calendar": {}}},
+            **ERRORS,
+        },
+    )
+    async def duties(
+        unit: str = Query("", max_length=200),
+        commune: str = Query("", max_length=100),
+        due_before: str | None = Query(
+            None, pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"}
+        ),
+        q: str = Query("", max_length=settings.max_query_chars),
+        role: Literal["lead", "partner", "any"] = "lead",
+        format: Literal["json", "csv", "ics"] = "json",
+        x_api_key: str | None = Header(default=None),
+    ):
         """Plan duties; with an officer's key, internal plans' duties too."""
         internal = key_matches(x_api_key, settings.officer_api_key, settings.admin_api_key)
         try:
             date = datetime.date.fromisoformat(due_before) if due_before else None
         except ValueError:
-            return error(422, "invalid_value", f"Giá trị của {_FIELD_NAMES['due_before']} không hợp lệ.")
-        found = await work(current().duties, unit=normalize(unit).strip(), commune=normalize(commune).strip(),
-                           due_before=date, q=normalize(q).strip(), role=role, internal=internal)
+            return error(
+                422, "invalid_value", f"Giá trị của {_FIELD_NAMES['due_before']} không hợp lệ."
+            )
+        found = await work(
+            current().duties,
+            unit=normalize(unit).strip(),
+            commune=normalize(commune).strip(),
+            due_before=date,
+            q=normalize(q).strip(),
+            role=role,
+            internal=internal,
+        )
         if format == "csv":
-            return Response(to_csv(found), media_type="text/csv; charset=utf-8",
-                            headers={"Content-Disposition": 'attachment; filename="nhiem-vu.csv"'})
+            return Response(
+                to_csv(found),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": 'attachment; filename="nhiem-vu.csv"'},
+            )
         if format == "ics":
-            return Response(to_ics(found), media_type="text/calendar; charset=utf-8",
-                            headers={"Content-Disposition": 'attachment; filename="nhiem-vu.ics"'})
+            return Response(
+                to_ics(found),
+                media_type="text/calendar; charset=utf-8",
+                headers={"Content-Disposition": 'attachment; filename="nhiem-vu.ics"'},
+            )
         return {"duties": [d.to_json() for d in found]}
 
     @app.get("/api/documents", responses=ERRORS)
     def documents(x_api_key: str | None = Header(default=None)) -> dict:
         """Ingested documents; internal ones only with an officer's key."""
         internal = key_matches(x_api_key, settings.officer_api_key, settings.admin_api_key)
-        return {"documents": [d for d in current().documents() if internal or d.get("visibility") != "internal"]}
+        return {
+            "documents": [
+                d for d in current().documents() if internal or d.get("visibility") != "internal"
+            ]
+        }
 
     @app.get("/healthz")
     async def healthz() -> dict:  # on the event loop: answers even when every worker is busy

@@ -38,7 +38,9 @@ def _print_report(report: Report) -> None:
     for name, reason in report.failed.items():
         print(f"LỖI {name}: {reason}")
     if report.changed:
-        print(f"Đã ghi chỉ mục {report.generation}: {report.chunks} đoạn, {report.seconds:.1f} giây.")
+        print(
+            f"Đã ghi chỉ mục {report.generation}: {report.chunks} đoạn, {report.seconds:.1f} giây."
+        )
     else:
         print(f"Không có thay đổi; chỉ mục {report.generation} giữ nguyên ({report.chunks} đoạn).")
 
@@ -52,7 +54,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths] or [settings.corpus_dir]
     engine = _engine()
     total = len(find_files(paths)[0])
-    bar = tqdm(total=total, unit="tệp", file=sys.stderr, disable=total <= _BAR_FROM) if total else None
+    bar = (
+        tqdm(total=total, unit="tệp", file=sys.stderr, disable=total <= _BAR_FROM)
+        if total
+        else None
+    )
 
     def progress(message: str) -> None:
         if bar is not None and not bar.disable:
@@ -84,7 +90,9 @@ def cmd_search(args: argparse.Namespace) -> int:
         print("Không tìm thấy đoạn văn bản nào phù hợp.")
     for r in results:
         page = f", trang {r['page']}" if r["page"] else ""
-        print(f"[{r['n']}] {r['score']:.2f}  {r['title']}{page}\n    {r['section'] or '(phần mở đầu)'}")
+        print(
+            f"[{r['n']}] {r['score']:.2f}  {r['title']}{page}\n    {r['section'] or '(phần mở đầu)'}"
+        )
         print("    " + r["text"].replace("\n", "\n    ")[:600] + "\n")
     return 0
 
@@ -115,16 +123,36 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     engine = _engine()
     if not engine.store.exists():
-        log.info("Chưa có chỉ mục: đang nạp tài liệu", extra={"fields": {"data_dir": str(settings.data_dir),
-                                                                           "corpus": str(settings.corpus_dir)}})
+        log.info(
+            "Chưa có chỉ mục: đang nạp tài liệu",
+            extra={
+                "fields": {"data_dir": str(settings.data_dir), "corpus": str(settings.corpus_dir)}
+            },
+        )
         report = engine.ingest([settings.corpus_dir], log.info)
-        log.info("Đã nạp chỉ mục", extra={"fields": {"generation": report.generation, "chunks": report.chunks,
-                                                      "added": len(report.added), "failed": report.failed}})
+        log.info(
+            "Đã nạp chỉ mục",
+            extra={
+                "fields": {
+                    "generation": report.generation,
+                    "chunks": report.chunks,
+                    "added": len(report.added),
+                    "failed": report.failed,
+                }
+            },
+        )
     engine.load()
     # Requests are logged by the app (route template, status, time; never the query string),
     # so uvicorn's own access log, which would print the raw URL, stays off.
-    uvicorn.run(create_app(settings, engine), host=args.host, port=args.port, log_level="info",
-                log_config=None, access_log=False, timeout_keep_alive=5)
+    uvicorn.run(
+        create_app(settings, engine),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        log_config=None,
+        access_log=False,
+        timeout_keep_alive=5,
+    )
     return 0
 
 
@@ -142,12 +170,19 @@ def _iso_date(text: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"ngày không hợp lệ: {text!r} (dạng YYYY-MM-DD, ví dụ 2026-06-30)") from None
+        raise argparse.ArgumentTypeError(
+            f"ngày không hợp lệ: {text!r} (dạng YYYY-MM-DD, ví dụ 2026-06-30)"
+        ) from None
 
 
 def cmd_duties(args: argparse.Namespace) -> int:
-    found = _engine().duties(unit=args.unit or "", commune=args.commune or "", due_before=args.due_before,
-                             q=args.q or "", role=args.role)
+    found = _engine().duties(
+        unit=args.unit or "",
+        commune=args.commune or "",
+        due_before=args.due_before,
+        q=args.q or "",
+        role=args.role,
+    )
     if args.format == "csv":
         sys.stdout.write(to_csv(found))
     elif args.format == "ics":
@@ -160,13 +195,17 @@ def cmd_duties(args: argparse.Namespace) -> int:
         for d in found:
             due = d.deadline_text or d.recurrence or "không ghi thời hạn"
             date = f" (đến {d.due_date})" if d.due_date else ""
-            print(f"- [{d.commune}] {d.task}\n  chủ trì: {'; '.join(d.leads) or 'không ghi'}; thời hạn: {due}{date}")
+            print(
+                f"- [{d.commune}] {d.task}\n  chủ trì: {'; '.join(d.leads) or 'không ghi'}; thời hạn: {due}{date}"
+            )
         print(f"{len(found)} nhiệm vụ.")
     return 0
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="tthc", description="Hỏi đáp, tra cứu thủ tục hành chính và kế hoạch CCHC cấp xã.")
+    p = argparse.ArgumentParser(
+        prog="tthc", description="Hỏi đáp, tra cứu thủ tục hành chính và kế hoạch CCHC cấp xã."
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     ingest = sub.add_parser("ingest", help="nạp tài liệu và cập nhật chỉ mục")
@@ -192,14 +231,24 @@ def parser() -> argparse.ArgumentParser:
     ask.set_defaults(func=cmd_ask)
 
     duties = sub.add_parser("duties", help="liệt kê nhiệm vụ trong các kế hoạch (như /api/duties)")
-    duties.add_argument("--unit", help="đơn vị chủ trì, viết kiểu nào cũng được (Trung tâm PVHCC, TT PVHCC…)")
+    duties.add_argument(
+        "--unit", help="đơn vị chủ trì, viết kiểu nào cũng được (Trung tâm PVHCC, TT PVHCC…)"
+    )
     duties.add_argument("--commune", help="xã")
-    duties.add_argument("--due-before", type=_iso_date, help="hạn chót không muộn hơn ngày này (YYYY-MM-DD)")
+    duties.add_argument(
+        "--due-before", type=_iso_date, help="hạn chót không muộn hơn ngày này (YYYY-MM-DD)"
+    )
     duties.add_argument("--q", help="tìm theo nội dung nhiệm vụ")
-    duties.add_argument("--role", choices=["lead", "partner", "any"], default="lead",
-                        help="đơn vị là chủ trì (mặc định), phối hợp, hoặc một trong hai")
+    duties.add_argument(
+        "--role",
+        choices=["lead", "partner", "any"],
+        default="lead",
+        help="đơn vị là chủ trì (mặc định), phối hợp, hoặc một trong hai",
+    )
     duties.add_argument("--json", action="store_true")
-    duties.add_argument("--format", choices=["text", "csv", "ics"], default="text", help="csv hoặc ics để xuất tệp")
+    duties.add_argument(
+        "--format", choices=["text", "csv", "ics"], default="text", help="csv hoặc ics để xuất tệp"
+    )
     duties.set_defaults(func=cmd_duties)
 
     serve = sub.add_parser("serve", help="chạy máy chủ HTTP")
@@ -211,8 +260,12 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--gold", default="eval/gold/plans.jsonl")
     ev.add_argument("--report", default="eval/reports/retrieval.md")
     ev.add_argument("--decline", default="eval/gold/decline.jsonl")
-    ev.add_argument("--tune", action="store_true", help="dò trọng số kết hợp và ghi eval/reports/fusion.md")
-    ev.add_argument("--calibrate", action="store_true", help="ghi bảng hiệu chỉnh ngưỡng từ chối trả lời")
+    ev.add_argument(
+        "--tune", action="store_true", help="dò trọng số kết hợp và ghi eval/reports/fusion.md"
+    )
+    ev.add_argument(
+        "--calibrate", action="store_true", help="ghi bảng hiệu chỉnh ngưỡng từ chối trả lời"
+    )
     ev.set_defaults(func=cmd_eval)
     return p
 

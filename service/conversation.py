@@ -23,13 +23,18 @@ TTL = 30 * 60.0
 MAX_SESSIONS = 5000
 MAX_TURNS = 6
 SHORT = 4  # words: a question this short names no subject of its own
-_MARKERS = re.compile(r"^(?:the con|vay con|con|the|vay|nhung|neu vay)\b|\bthi sao\b|\bthi the nao\b|"
-                      r"\b(?:thu tuc|giay|viec) (?:do|nay|tren|vua roi)\b|\bcai do\b")
+_MARKERS = re.compile(
+    r"^(?:the con|vay con|con|the|vay|nhung|neu vay)\b|\bthi sao\b|\bthi the nao\b|"
+    r"\b(?:thu tuc|giay|viec) (?:do|nay|tren|vua roi)\b|\bcai do\b"
+)
 _LEAD = re.compile(r"^\s*(?:thế còn|vậy còn|the con|vay con|còn|con|thế|vậy)\s+", re.IGNORECASE)
 # What makes a question a question, dropped when an earlier one gives a follow-up its topic:
 # `ai chủ trì số hóa hồ sơ ở Dân Hòa?` leaves `số hóa hồ sơ ở Dân Hòa`.
-_ASKING = re.compile(r"(?<!\w)(?:như thế nào|thế nào|khi nào|bao giờ|bao nhiêu|ở đâu|làm gì|những gì|là gì|"
-                     r"ai|gì|nào|chủ trì|phối hợp|phụ trách|có|không|chưa|phải|vậy|ạ)(?!\w)|\?", re.IGNORECASE)
+_ASKING = re.compile(
+    r"(?<!\w)(?:như thế nào|thế nào|khi nào|bao giờ|bao nhiêu|ở đâu|làm gì|những gì|là gì|"
+    r"ai|gì|nào|chủ trì|phối hợp|phụ trách|có|không|chưa|phải|vậy|ạ)(?!\w)|\?",
+    re.IGNORECASE,
+)
 _TRAIL = re.compile(r"\s*(?:thì sao|thi sao|thì thế nào|thi the nao)\s*(?=\??\s*$)", re.IGNORECASE)
 
 
@@ -46,7 +51,9 @@ def is_follow_up(question: str) -> bool:
     return bool(_MARKERS.search(folded)) or len(folded.split()) <= SHORT
 
 
-def resolve(question: str, last: Turn | None, named: Callable[[str], list[str]] = lambda text: []) -> str:
+def resolve(
+    question: str, last: Turn | None, named: Callable[[str], list[str]] = lambda text: []
+) -> str:
     """The question with the previous turn's subject added, when it is a follow-up. `named`
     gives the (folded) communes a text names: a follow-up naming another commune (`còn Đức An
     thì sao?`) takes the subject without the earlier one's."""
@@ -68,9 +75,9 @@ def _without(text: str, commune: str) -> str:
     folded = [fold(w) for w in words]
     name = commune.split()
     for i in range(len(words) - len(name) + 1):
-        if folded[i:i + len(name)] == name:
+        if folded[i : i + len(name)] == name:
             start = i - 1 if i and folded[i - 1] in ("o", "xa", "tai", "cua") else i
-            return " ".join(words[:start] + words[i + len(name):])
+            return " ".join(words[:start] + words[i + len(name) :])
     return text
 
 

@@ -77,18 +77,31 @@ class Engine:
         self.load()
         return report
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
+    def search(
+        self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid"
+    ) -> list[Hit]:
         self._ensure_loaded()
         return self.searcher.search(query, k=k, filters=filters, mode=mode)
 
-    def ask(self, question: str, k: int = 5, filters: Filters | None = None, session_id: str | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        k: int = 5,
+        filters: Filters | None = None,
+        session_id: str | None = None,
+    ) -> Answer:
         answer = None
         for piece in self.ask_stream(question, k, filters, session_id):
             answer = piece
         return answer
 
-    def ask_stream(self, question: str, k: int = 5, filters: Filters | None = None,
-                   session_id: str | None = None) -> Iterator[str | Answer]:
+    def ask_stream(
+        self,
+        question: str,
+        k: int = 5,
+        filters: Filters | None = None,
+        session_id: str | None = None,
+    ) -> Iterator[str | Answer]:
         """The answer in pieces as they are ready, then the whole Answer. The extractive
         answer is ready at once and is sent line by line; a generator sends what it has
         verified, sentence by sentence. A follow-up is read with the conversation first."""
@@ -129,7 +142,9 @@ class Engine:
                 return condensed
         return resolve(question, history[-1], self.searcher.named_communes)
 
-    def procedures(self, query: str = "", field: str = "", level: str = "", limit: int = 20, offset: int = 0) -> dict:
+    def procedures(
+        self, query: str = "", field: str = "", level: str = "", limit: int = 20, offset: int = 0
+    ) -> dict:
         """Procedures, one per code (the catalogue's record before the portal's): ranked by
         `query` when given, else by code; filtered by field (lĩnh vực) and level (cấp)."""
         self._ensure_loaded()
@@ -148,7 +163,7 @@ class Engine:
             if wanted_level and wanted_level not in fold(record.get("level") or ""):
                 continue
             rows.append(_summary(doc_id, record, score))
-        return {"total": len(rows), "procedures": rows[offset: offset + limit]}
+        return {"total": len(rows), "procedures": rows[offset : offset + limit]}
 
     def procedure(self, key: str) -> dict | None:
         """One procedure by national code (`1.001193`) or document id (`tthc-1.001193`)."""
@@ -161,8 +176,15 @@ class Engine:
         others = [d for d, r in book.records.items() if r["code"] == record["code"] and d != doc_id]
         return {**_summary(doc_id, record, None), "record": record, "other_sources": others}
 
-    def duties(self, unit: str = "", commune: str = "", due_before: datetime.date | None = None,
-               q: str = "", role: str = "lead", internal: bool = False) -> list[Duty]:
+    def duties(
+        self,
+        unit: str = "",
+        commune: str = "",
+        due_before: datetime.date | None = None,
+        q: str = "",
+        role: str = "lead",
+        internal: bool = False,
+    ) -> list[Duty]:
         """Plan duties that pass the filters given (`retriever.duties.DutyTable.find`); those of
         internal plans only when `internal` (an authenticated officer asks)."""
         self._ensure_loaded()
@@ -171,18 +193,26 @@ class Engine:
 
     def documents(self) -> list[dict]:
         self._ensure_loaded()
-        return [{k: v for k, v in d.items() if k not in ("text", "path", "procedure", "duties")}
-                for d in self.searcher.generation.documents]
+        return [
+            {k: v for k, v in d.items() if k not in ("text", "path", "procedure", "duties")}
+            for d in self.searcher.generation.documents
+        ]
 
 
 def _summary(doc_id: str, record: dict, score: float | None) -> dict:
     channels = record.get("channels") or []
     return {
-        "id": record["code"], "code": record["code"], "doc_id": doc_id, "name": record["name"],
-        "level": record.get("level"), "field": record.get("field"),
+        "id": record["code"],
+        "code": record["code"],
+        "doc_id": doc_id,
+        "name": record["name"],
+        "level": record.get("level"),
+        "field": record.get("field"),
         "agency": record.get("implementing_agency") or record.get("competent_agency"),
-        "online": record.get("online"), "channels": [c["channel"] for c in channels],
-        "origin": record.get("origin"), "source_url": record.get("source_url"),
+        "online": record.get("online"),
+        "channels": [c["channel"] for c in channels],
+        "origin": record.get("origin"),
+        "source_url": record.get("source_url"),
         "score": round(score, 4) if score is not None else None,
     }
 
@@ -193,5 +223,9 @@ def build_engine(settings: Settings, embedder: Embedder | None = None) -> Engine
         embedder = SentenceEmbedder(settings.embed_model, segmented=settings.embed_segmented)
     from service.llm import build_generator  # None unless TTHC_LLM_BASE_URL is set
 
-    return Engine(settings=settings, embedder=embedder, store=Store(settings.data_dir),
-                  generator=build_generator(settings))
+    return Engine(
+        settings=settings,
+        embedder=embedder,
+        store=Store(settings.data_dir),
+        generator=build_generator(settings),
+    )

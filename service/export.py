@@ -11,8 +11,24 @@ import io
 
 from ingest.duty import Duty
 
-CSV_COLUMNS = ("id", "commune", "plan_title", "area", "task", "product", "lead", "partners", "monitor",
-               "leader", "deadline_text", "due_date", "recurrence", "source_doc", "source_section", "source_text")
+CSV_COLUMNS = (
+    "id",
+    "commune",
+    "plan_title",
+    "area",
+    "task",
+    "product",
+    "lead",
+    "partners",
+    "monitor",
+    "leader",
+    "deadline_text",
+    "due_date",
+    "recurrence",
+    "source_doc",
+    "source_section",
+    "source_text",
+)
 
 
 def to_csv(duties: list[Duty]) -> str:
@@ -20,28 +36,54 @@ def to_csv(duties: list[Duty]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for d in duties:
-        writer.writerow([d.id, d.commune or "", d.plan_title, d.area or "", d.task, d.product or "",
-                         "; ".join(d.leads), "; ".join(d.partners), d.monitor or "", d.leader or "",
-                         d.deadline_text or "", d.due_date or "", d.recurrence or "",
-                         d.doc_id, d.section, d.text])
+        writer.writerow(
+            [
+                d.id,
+                d.commune or "",
+                d.plan_title,
+                d.area or "",
+                d.task,
+                d.product or "",
+                "; ".join(d.leads),
+                "; ".join(d.partners),
+                d.monitor or "",
+                d.leader or "",
+                d.deadline_text or "",
+                d.due_date or "",
+                d.recurrence or "",
+                d.doc_id,
+                d.section,
+                d.text,
+            ]
+        )
     return "\ufeff" + out.getvalue()
 
 
 def to_ics(duties: list[Duty], now: datetime.datetime | None = None) -> str:
     """Dated duties only: a duty without a date (`Thường xuyên`) has no day to put it on."""
     stamp = (now or datetime.datetime.now(datetime.UTC)).strftime("%Y%m%dT%H%M%SZ")
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//tthc//nhiem vu ke hoach CCHC//VI",
-             "CALSCALE:GREGORIAN", "X-WR-CALNAME:Nhiệm vụ CCHC"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//tthc//nhiem vu ke hoach CCHC//VI",
+        "CALSCALE:GREGORIAN",
+        "X-WR-CALNAME:Nhiệm vụ CCHC",
+    ]
     for d in duties:
         if not d.due_date:
             continue
         due = datetime.date.fromisoformat(d.due_date)
-        description = "\n".join(filter(None, [
-            f"Chủ trì: {'; '.join(d.leads)}" if d.leads else None,
-            f"Phối hợp: {'; '.join(d.partners)}" if d.partners else None,
-            f"Thời hạn (theo kế hoạch): {d.deadline_text}" if d.deadline_text else None,
-            f"Nguồn: {d.plan_title} › {d.section}",
-        ]))
+        description = "\n".join(
+            filter(
+                None,
+                [
+                    f"Chủ trì: {'; '.join(d.leads)}" if d.leads else None,
+                    f"Phối hợp: {'; '.join(d.partners)}" if d.partners else None,
+                    f"Thời hạn (theo kế hoạch): {d.deadline_text}" if d.deadline_text else None,
+                    f"Nguồn: {d.plan_title} › {d.section}",
+                ],
+            )
+        )
         lines += [
             "BEGIN:VEVENT",
             f"UID:{d.id}@tthc",

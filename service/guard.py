@@ -17,8 +17,10 @@ from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Pages may load only their own scripts, styles and images and talk only to this service.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+)
 HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -46,7 +48,9 @@ ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 403, 404, 413, 41
 
 
 def error(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+    return JSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
+    )
 
 
 # The refusals of a keyed route, shared by KeyFirst and the app's HTTP error handler.
@@ -58,7 +62,9 @@ def key_matches(given: str | None, *keys: str | None) -> bool:
     return bool(given) and any(k and hmac.compare_digest(given.encode(), k.encode()) for k in keys)
 
 
-async def _send_error(send: Send, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+async def _send_error(
+    send: Send, status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> None:
     """The contract's JSON error, sent from middleware (outside any route)."""
     await error(status, code, message, headers)({"type": "http"}, _no_body, send)
 
@@ -91,7 +97,9 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 present = {k.lower() for k, _ in message.get("headers", [])}
                 extra = [(k, v) for k, v in HEADERS if k not in present]
-                extra.append((b"cross-origin-resource-policy", b"cross-origin" if shared else b"same-origin"))
+                extra.append(
+                    (b"cross-origin-resource-policy", b"cross-origin" if shared else b"same-origin")
+                )
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 
@@ -108,7 +116,10 @@ class KeyFirst:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.guarded(scope["method"], scope["path"]):
-            given = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-api-key"), None)
+            given = next(
+                (v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-api-key"),
+                None,
+            )
             if not given:
                 return await _send_error(send, 401, "http_401", KEY_MESSAGES[401])
             if not key_matches(given, self.key):
@@ -135,7 +146,9 @@ class BodyLimit:
                 try:
                     declared = int(value)
                 except ValueError:
-                    return await _send_error(send, 400, "bad_length", "Độ dài nội dung không hợp lệ.")
+                    return await _send_error(
+                        send, 400, "bad_length", "Độ dài nội dung không hợp lệ."
+                    )
         if declared is not None:
             if declared > limit:
                 return await _send_error(send, 413, "body_too_large", message)
@@ -202,23 +215,36 @@ class RateLimit:
     """429 with Retry-After for a client over its budget on what costs CPU: POSTs to `paths`,
     and GETs to `searches` that carry a search text (`?q=…`)."""
 
-    def __init__(self, app: ASGIApp, buckets: TokenBuckets, paths: tuple[str, ...],
-                 searches: tuple[str, ...] = (), trust_proxy: bool = False):
+    def __init__(
+        self,
+        app: ASGIApp,
+        buckets: TokenBuckets,
+        paths: tuple[str, ...],
+        searches: tuple[str, ...] = (),
+        trust_proxy: bool = False,
+    ):
         self.app, self.buckets, self.paths, self.searches = app, buckets, paths, searches
         self.trust_proxy = trust_proxy
 
     def _costly(self, scope: Scope) -> bool:
         if scope["method"] == "POST":
             return scope["path"] in self.paths
-        return (scope["method"] == "GET" and scope["path"] in self.searches
-                and bool(_SEARCHING.search(scope.get("query_string", b""))))
+        return (
+            scope["method"] == "GET"
+            and scope["path"] in self.searches
+            and bool(_SEARCHING.search(scope.get("query_string", b"")))
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self._costly(scope):
             wait = self.buckets.take(client_id(scope, self.trust_proxy))
             if wait > 0:
                 seconds = max(1, math.ceil(wait))
-                return await _send_error(send, 429, "rate_limited",
-                                         f"Bạn hỏi quá nhanh. Vui lòng thử lại sau {seconds} giây.",
-                                         {"retry-after": str(seconds)})
+                return await _send_error(
+                    send,
+                    429,
+                    "rate_limited",
+                    f"Bạn hỏi quá nhanh. Vui lòng thử lại sau {seconds} giây.",
+                    {"retry-after": str(seconds)},
+                )
         await self.app(scope, receive, send)

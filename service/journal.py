@@ -48,42 +48,80 @@ class Journal:
     def _db(self) -> sqlite3.Connection:
         """The connection, opened on first use (and again after `close`)."""
         if self._connection is None:
-            self._connection = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._connection = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None
+            )
             self._connection.execute("PRAGMA journal_mode=WAL")
             self._connection.executescript(SCHEMA)
         return self._connection
 
-    def record_question(self, answer_id: str, question: str, session_id: str | None, abstained: bool,
-                        answerer: str, mode: str, now: float | None = None) -> None:
+    def record_question(
+        self,
+        answer_id: str,
+        question: str,
+        session_id: str | None,
+        abstained: bool,
+        answerer: str,
+        mode: str,
+        now: float | None = None,
+    ) -> None:
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO questions VALUES (?, ?, ?, ?, ?, ?, ?)",
-                             (answer_id, now or time.time(), _tag(session_id), redact(question),
-                              int(abstained), answerer, mode))
+            self._db.execute(
+                "INSERT OR REPLACE INTO questions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    answer_id,
+                    now or time.time(),
+                    _tag(session_id),
+                    redact(question),
+                    int(abstained),
+                    answerer,
+                    mode,
+                ),
+            )
 
     def has_answer(self, answer_id: str) -> bool:
         with self._lock:
-            return self._db.execute("SELECT 1 FROM questions WHERE answer_id = ?", (answer_id,)).fetchone() is not None
+            return (
+                self._db.execute(
+                    "SELECT 1 FROM questions WHERE answer_id = ?", (answer_id,)
+                ).fetchone()
+                is not None
+            )
 
-    def record_feedback(self, answer_id: str, rating: str, comment: str | None, now: float | None = None) -> None:
+    def record_feedback(
+        self, answer_id: str, rating: str, comment: str | None, now: float | None = None
+    ) -> None:
         with self._lock:
-            self._db.execute("INSERT INTO feedback (answer_id, given, rating, comment) VALUES (?, ?, ?, ?)",
-                             (answer_id, now or time.time(), rating, redact(comment) if comment else None))
+            self._db.execute(
+                "INSERT INTO feedback (answer_id, given, rating, comment) VALUES (?, ?, ?, ?)",
+                (answer_id, now or time.time(), rating, redact(comment) if comment else None),
+            )
 
     def purge(self, now: float | None = None) -> dict[str, int]:
         """Delete everything older than the retention period; returns how many rows went."""
         cutoff = (now or time.time()) - self.retention_days * DAY
         with self._lock:
-            questions = self._db.execute("DELETE FROM questions WHERE asked < ?", (cutoff,)).rowcount
+            questions = self._db.execute(
+                "DELETE FROM questions WHERE asked < ?", (cutoff,)
+            ).rowcount
             # Feedback goes with its question, whichever is older.
-            feedback = self._db.execute("DELETE FROM feedback WHERE given < ? OR answer_id NOT IN "
-                                        "(SELECT answer_id FROM questions)", (cutoff,)).rowcount
+            feedback = self._db.execute(
+                "DELETE FROM feedback WHERE given < ? OR answer_id NOT IN "
+                "(SELECT answer_id FROM questions)",
+                (cutoff,),
+            ).rowcount
         return {"questions": questions, "feedback": feedback}
 
     def forget_session(self, session_id: str) -> int:
         """A citizen's request for deletion: everything asked in their conversation."""
         with self._lock:
             tag = _tag(session_id)
-            ids = [r[0] for r in self._db.execute("SELECT answer_id FROM questions WHERE session_id = ?", (tag,))]
+            ids = [
+                r[0]
+                for r in self._db.execute(
+                    "SELECT answer_id FROM questions WHERE session_id = ?", (tag,)
+                )
+            ]
             self._db.executemany("DELETE FROM feedback WHERE answer_id = ?", [(i,) for i in ids])
             return self._db.execute("DELETE FROM questions WHERE session_id = ?", (tag,)).rowcount
 
@@ -92,7 +130,9 @@ class Journal:
         if table not in ("questions", "feedback"):
             raise ValueError(table)
         with self._lock:
-            return self._db.execute(f"SELECT * FROM {table}").fetchall()  # the two fixed names above
+            return self._db.execute(
+                f"SELECT * FROM {table}"
+            ).fetchall()  # the two fixed names above
 
     def close(self) -> None:
         with self._lock:

@@ -75,7 +75,7 @@ class CircuitBreaker:
             return self._state()
 
     def acquire(self) -> str | None:
-        """"closed" or "trial" when a call may go out now, None when the circuit is open."""
+        """ "closed" or "trial" when a call may go out now, None when the circuit is open."""
         with self._lock:
             state = self._state()
             if state == "closed":
@@ -111,8 +111,14 @@ class ChatBackend:
     due, whose asker gets the extractive answer at once: nobody waits on an endpoint that
     has been failing."""
 
-    def __init__(self, chat, retries: int, stream_budget_s: float, breaker: CircuitBreaker,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        chat,
+        retries: int,
+        stream_budget_s: float,
+        breaker: CircuitBreaker,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.chat, self.retries, self.breaker, self.sleep = chat, retries, breaker, sleep
         self.stream_budget_s = stream_budget_s
         self.trial: threading.Thread | None = None  # the last trial call, for tests to join
@@ -124,18 +130,26 @@ class ChatBackend:
         from langchain_openai import ChatOpenAI
 
         if not settings.llm_model:
-            raise ValueError("TTHC_LLM_BASE_URL is set but TTHC_LLM_MODEL is not: set it to the model the "
-                             "server serves (e.g. TTHC_LLM_MODEL=qwen2.5:7b-instruct), or unset TTHC_LLM_BASE_URL")
+            raise ValueError(
+                "TTHC_LLM_BASE_URL is set but TTHC_LLM_MODEL is not: set it to the model the "
+                "server serves (e.g. TTHC_LLM_MODEL=qwen2.5:7b-instruct), or unset TTHC_LLM_BASE_URL"
+            )
         chat = ChatOpenAI(
-            base_url=settings.llm_base_url, model=settings.llm_model,
-            api_key=settings.llm_api_key or "not-needed",  # local servers ignore it; the client requires one
-            timeout=settings.llm_timeout_s, max_retries=0, temperature=settings.llm_temperature,
+            base_url=settings.llm_base_url,
+            model=settings.llm_model,
+            api_key=settings.llm_api_key
+            or "not-needed",  # local servers ignore it; the client requires one
+            timeout=settings.llm_timeout_s,
+            max_retries=0,
+            temperature=settings.llm_temperature,
         )
         breaker = CircuitBreaker(settings.llm_breaker_failures, settings.llm_breaker_reset_s)
         # A whole streamed answer, retries included, must end (with one more wait for a
         # piece past the deadline, and one condensing call before it) within the HTTP
         # layer's request timeout, so that the extractive answer can still be served.
-        budget = max(settings.llm_timeout_s, settings.request_timeout_s - 2 * settings.llm_timeout_s)
+        budget = max(
+            settings.llm_timeout_s, settings.request_timeout_s - 2 * settings.llm_timeout_s
+        )
         return cls(chat, max(0, settings.llm_retries), budget, breaker)
 
     def complete(self, messages: Messages, retries: int | None = None) -> str:
@@ -198,7 +212,9 @@ class ChatBackend:
         open, or half-open (then the trial starts in the background with `messages`)."""
         grant = self.breaker.acquire()
         if grant == "trial":
-            self.trial = threading.Thread(target=self._trial, args=(messages,), daemon=True, name="tthc-llm-trial")
+            self.trial = threading.Thread(
+                target=self._trial, args=(messages,), daemon=True, name="tthc-llm-trial"
+            )
             self.trial.start()
         if grant != "closed":
             raise Unavailable("circuit_open")
@@ -282,15 +298,28 @@ class GroundedGenerator:
             f"Hỏi: {_defuse(q)}\nĐáp: {_defuse(MARKER.sub('', a))[:MAX_HISTORY_ANSWER_CHARS]}"
             for q, a in history[-MAX_HISTORY_TURNS:]
         )
-        messages = [("human", render("llm_condense", fence=fence, history=turns, question=_defuse(question)))]
+        messages = [
+            (
+                "human",
+                render("llm_condense", fence=fence, history=turns, question=_defuse(question)),
+            )
+        ]
         try:
             reply = self.backend.complete(messages, retries=0)  # on the question's path: no retry
         except Unavailable as exc:
             log.warning("condense failed: %s", exc.reason)
             return None
         line = next((line.strip() for line in reply.splitlines() if line.strip()), "")
-        line = re.sub(r"^(?:câu hỏi(?: độc lập)?|question)\s*:\s*", "", line, flags=re.IGNORECASE).strip(" \"'“”")
-        if not line or len(line) > self.max_query_chars or fence in line or "«" in line or is_steered(line):
+        line = re.sub(
+            r"^(?:câu hỏi(?: độc lập)?|question)\s*:\s*", "", line, flags=re.IGNORECASE
+        ).strip(" \"'“”")
+        if (
+            not line
+            or len(line) > self.max_query_chars
+            or fence in line
+            or "«" in line
+            or is_steered(line)
+        ):
             log.warning("condense failed: unusable reply")
             return None
         return normalize(line)
@@ -300,7 +329,9 @@ def build_generator(settings: Settings) -> GroundedGenerator | None:
     """The LLM answer writer the settings ask for, or None (`TTHC_LLM_BASE_URL` unset)."""
     if not settings.llm_base_url:
         return None
-    return GroundedGenerator(ChatBackend.from_settings(settings), max_query_chars=settings.max_query_chars)
+    return GroundedGenerator(
+        ChatBackend.from_settings(settings), max_query_chars=settings.max_query_chars
+    )
 
 
 class _Draft:
@@ -313,10 +344,15 @@ class _Draft:
         self.by_n = {c["n"]: c for c in extractive.citations}
         fence = _fence()
         self.texts = {n: _passage(c) for n, c in self.by_n.items()}
-        passages = "\n\n".join(f"«{fence} [{n}]»\n{text}\n«/{fence} [{n}]»" for n, text in self.texts.items())
+        passages = "\n\n".join(
+            f"«{fence} [{n}]»\n{text}\n«/{fence} [{n}]»" for n, text in self.texts.items()
+        )
         self.messages: Messages = [
             ("system", render("llm_system", fence=fence)),
-            ("human", render("llm_answer", fence=fence, passages=passages, question=_defuse(question))),
+            (
+                "human",
+                render("llm_answer", fence=fence, passages=passages, question=_defuse(question)),
+            ),
         ]
         self.verdicts: list = []
         self.pieces: list[str] = []  # what has been released, in order
@@ -362,16 +398,27 @@ class _Draft:
         if reason:
             log.warning("answer falls back to extractive: %s", reason)
             return self.extractive
-        citations = [{**self.by_n[old], "n": new} for old, new in sorted(self.numbers.items(), key=lambda x: x[1])]
-        return replace(self.extractive, answer="".join(self.pieces), citations=citations, mode="llm")
+        citations = [
+            {**self.by_n[old], "n": new}
+            for old, new in sorted(self.numbers.items(), key=lambda x: x[1])
+        ]
+        return replace(
+            self.extractive, answer="".join(self.pieces), citations=citations, mode="llm"
+        )
 
 
 def _passage(citation: dict) -> str:
     """What the model reads (and the verifier checks against) for one citation: where it
     comes from, then its text."""
     code = citation.get("procedure_code")
-    head = " — ".join(p for p in (citation.get("title"), citation.get("section"), code and f"mã {code}") if p)
-    return _defuse(f"{head}\n{citation['text'][:MAX_PASSAGE_CHARS]}" if head else citation["text"][:MAX_PASSAGE_CHARS])
+    head = " — ".join(
+        p for p in (citation.get("title"), citation.get("section"), code and f"mã {code}") if p
+    )
+    return _defuse(
+        f"{head}\n{citation['text'][:MAX_PASSAGE_CHARS]}"
+        if head
+        else citation["text"][:MAX_PASSAGE_CHARS]
+    )
 
 
 def _fence() -> str:

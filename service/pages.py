@@ -19,16 +19,24 @@ def add_pages(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
 
     for path, name in PAGES.items():
+
         def page(name: str = name) -> FileResponse:
             if not (STATIC / name).is_file():
                 raise HTTPException(404)
-            return FileResponse(STATIC / name, media_type="text/html; charset=utf-8",
-                                headers={"Cache-Control": "no-cache"})
+            return FileResponse(
+                STATIC / name,
+                media_type="text/html; charset=utf-8",
+                headers={"Cache-Control": "no-cache"},
+            )
+
         app.add_api_route(path, page, methods=["GET"], include_in_schema=False)
 
     @app.get("/widget.js", include_in_schema=False)
     def widget() -> FileResponse:
         if not (STATIC / "widget.js").is_file():
             raise HTTPException(404)
-        return FileResponse(STATIC / "widget.js", media_type="text/javascript; charset=utf-8",
-                            headers={"Cache-Control": "public, max-age=300"})
+        return FileResponse(
+            STATIC / "widget.js",
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=300"},
+        )

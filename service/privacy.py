@@ -53,7 +53,9 @@ class RedactingFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": datetime.datetime.fromtimestamp(record.created, datetime.UTC).isoformat(timespec="milliseconds"),
+            "time": datetime.datetime.fromtimestamp(record.created, datetime.UTC).isoformat(
+                timespec="milliseconds"
+            ),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -63,8 +65,11 @@ class RedactingFormatter(logging.Formatter):
             entry["error"] = self.formatException(record.exc_info)
         # Each value redacted before encoding: in the encoded text a newline is `\n`, and its
         # `n` would shield a number that starts a line.
-        return json.dumps({k: redact(v) if isinstance(v, str) else v for k, v in entry.items()},
-                          ensure_ascii=False, default=lambda v: redact(str(v)))
+        return json.dumps(
+            {k: redact(v) if isinstance(v, str) else v for k, v in entry.items()},
+            ensure_ascii=False,
+            default=lambda v: redact(str(v)),
+        )
 
 
 def configure_logging(level: int = logging.INFO) -> None:

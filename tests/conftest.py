@@ -39,7 +39,6 @@ class HashEmbedder:
         return out
 
 
-
 _VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]")
 # What an error body must never show: the server's insides.
 _LEAKS = ("Traceback", 'File "', "pydantic", "ValidationError", "Exception", "errors.pydantic.dev")
@@ -63,6 +62,7 @@ def assert_error(response, status: int) -> dict:
     for leak in _LEAKS:
         assert leak not in response.text, response.text
     return error
+
 
 TINY = {
     "dan-hoa-2026.txt": """KẾ HOẠCH
@@ -116,8 +116,13 @@ def tiny_settings(tmp_path: Path, corpus: Path, **overrides):
     (one client) unless a test sets its own."""
     from service.settings import Settings
 
-    values = {"data_dir": tmp_path / "data", "corpus_dir": corpus, "rate_limit_burst": 1000,
-              "rate_limit_per_minute": 6000, **overrides}
+    values = {
+        "data_dir": tmp_path / "data",
+        "corpus_dir": corpus,
+        "rate_limit_burst": 1000,
+        "rate_limit_per_minute": 6000,
+        **overrides,
+    }
     return Settings(**values)
 
 
@@ -141,8 +146,10 @@ def serve(tmp_path: Path, tiny_corpus, engine):
     clients: list = []
 
     def start(**overrides):
-        client = TestClient(create_app(tiny_settings(tmp_path, tiny_corpus, **overrides), engine),
-                            raise_server_exceptions=False)
+        client = TestClient(
+            create_app(tiny_settings(tmp_path, tiny_corpus, **overrides), engine),
+            raise_server_exceptions=False,
+        )
         clients.append(client.__enter__())
         return client
 

@@ -38,14 +38,21 @@ class Server:
 
 
 @contextlib.contextmanager
-def running_server(tmp: Path, env: dict[str, str] | None = None, data_dir: Path | None = None,
-                   corpus: Path = CORPUS) -> Iterator[Server]:
+def running_server(
+    tmp: Path,
+    env: dict[str, str] | None = None,
+    data_dir: Path | None = None,
+    corpus: Path = CORPUS,
+) -> Iterator[Server]:
     """Start `python -m service.cli serve` with only the `TTHC_*` settings given (plus data and
     corpus folders), wait until `/readyz` answers 200, stop it afterwards. With no index in
     `data_dir` the server builds one from `corpus` first (real segmenter and model)."""
     data_dir = data_dir or tmp / "data"
     settings = {"TTHC_DATA_DIR": str(data_dir), "TTHC_CORPUS_DIR": str(corpus), **(env or {})}
     out_path, err_path = tmp / "stdout.log", tmp / "stderr.log"
-    with out_path.open("wb") as out, err_path.open("wb") as err, \
-            serving(settings, out, err, err_path) as (base, process):
+    with (
+        out_path.open("wb") as out,
+        err_path.open("wb") as err,
+        serving(settings, out, err, err_path) as (base, process),
+    ):
         yield Server(base, data_dir, process, out_path, err_path)

@@ -49,10 +49,6 @@ INTERNAL_QUESTION = "Xã Hòa Lạc kiểm tra đột xuất việc tiếp nhậ
 INTERNAL_WORDS = "kiểm tra đột xuất"
 
 
-
-
-
-
 @pytest.fixture
 def admin(serve) -> TestClient:
     return serve(admin_api_key=ADMIN, officer_api_key=OFFICER)
@@ -63,21 +59,42 @@ def uploads(tmp_path: Path) -> Path:
     return tmp_path / "data" / "uploads"
 
 
-def upload(client: TestClient, name: str, data: bytes | str, visibility: str | None = None,
-           headers: dict | None = None) -> httpx.Response:
+def upload(
+    client: TestClient,
+    name: str,
+    data: bytes | str,
+    visibility: str | None = None,
+    headers: dict | None = None,
+) -> httpx.Response:
     data = data.encode() if isinstance(data, str) else data
     form = {"visibility": visibility} if visibility else None
-    return client.post("/api/admin/documents", files={"file": (name, data)}, data=form,
-                       headers=AS_ADMIN if headers is None else headers)
+    return client.post(
+        "/api/admin/documents",
+        files={"file": (name, data)},
+        data=form,
+        headers=AS_ADMIN if headers is None else headers,
+    )
 
 
 def upload_raw_name(client: TestClient, name: bytes, data: bytes) -> httpx.Response:
     """An upload whose file name goes on the wire byte for byte (httpx would escape it)."""
     boundary = b"tthc-boundary-7d41"
-    body = (b"--" + boundary + b'\r\nContent-Disposition: form-data; name="file"; filename="' + name
-            + b'"\r\nContent-Type: application/octet-stream\r\n\r\n' + data + b"\r\n--" + boundary + b"--\r\n")
-    return client.post("/api/admin/documents", content=body,
-                       headers={**AS_ADMIN, "content-type": "multipart/form-data; boundary=" + boundary.decode()})
+    body = (
+        b"--"
+        + boundary
+        + b'\r\nContent-Disposition: form-data; name="file"; filename="'
+        + name
+        + b'"\r\nContent-Type: application/octet-stream\r\n\r\n'
+        + data
+        + b"\r\n--"
+        + boundary
+        + b"--\r\n"
+    )
+    return client.post(
+        "/api/admin/documents",
+        content=body,
+        headers={**AS_ADMIN, "content-type": "multipart/form-data; boundary=" + boundary.decode()},
+    )
 
 
 def search(client: TestClient, query: str, **headers) -> list[dict]:
@@ -88,7 +105,11 @@ def search(client: TestClient, query: str, **headers) -> list[dict]:
 
 def files_under(folder: Path) -> set[str]:
     """Every path below `folder`, but the journal (opened and purged in the background)."""
-    return {str(p.relative_to(folder)) for p in folder.rglob("*") if not p.name.startswith("journal.sqlite")}
+    return {
+        str(p.relative_to(folder))
+        for p in folder.rglob("*")
+        if not p.name.startswith("journal.sqlite")
+    }
 
 
 def stored_files(uploads: Path) -> list[Path]:
@@ -102,6 +123,7 @@ def generation(client: TestClient) -> str:
 
 # --- the routes exist only with a key, and ask for it -------------------------------------
 
+
 def test_without_an_admin_key_the_admin_routes_do_not_exist(serve):
     client = serve()
 
@@ -110,7 +132,9 @@ def test_without_an_admin_key_the_admin_routes_do_not_exist(serve):
     assert_error(upload(client, "ke-hoach.md", PUBLIC_PLAN, headers={"X-API-Key": "bat-ky"}), 404)
     assert_error(client.post("/api/admin/reindex"), 404)
     assert_error(client.delete("/api/admin/documents/ke-hoach-12345678.md"), 404)
-    assert not any(path.startswith("/api/admin") for path in client.get("/openapi.json").json()["paths"])
+    assert not any(
+        path.startswith("/api/admin") for path in client.get("/openapi.json").json()["paths"]
+    )
 
 
 def test_with_an_admin_key_the_routes_are_documented(admin):
@@ -119,12 +143,16 @@ def test_with_an_admin_key_the_routes_are_documented(admin):
     assert "/api/admin/documents" in paths and {"get", "post"} <= set(paths["/api/admin/documents"])
 
 
-@pytest.mark.parametrize("call", [
-    lambda c, h: c.get("/api/admin/documents", headers=h),
-    lambda c, h: upload(c, "ke-hoach.md", PUBLIC_PLAN, headers=h),
-    lambda c, h: c.post("/api/admin/reindex", headers=h),
-    lambda c, h: c.delete("/api/admin/documents/ke-hoach-12345678.md", headers=h),
-], ids=["list", "upload", "reindex", "delete"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c, h: c.get("/api/admin/documents", headers=h),
+        lambda c, h: upload(c, "ke-hoach.md", PUBLIC_PLAN, headers=h),
+        lambda c, h: c.post("/api/admin/reindex", headers=h),
+        lambda c, h: c.delete("/api/admin/documents/ke-hoach-12345678.md", headers=h),
+    ],
+    ids=["list", "upload", "reindex", "delete"],
+)
 def test_admin_routes_answer_401_without_the_key_and_403_with_a_wrong_one(admin, uploads, call):
     assert_error(call(admin, {}), 401)
     assert_error(call(admin, {"X-API-Key": ""}), 401)
@@ -134,6 +162,7 @@ def test_admin_routes_answer_401_without_the_key_and_403_with_a_wrong_one(admin,
 
 
 # --- uploading ----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["Kế hoạch CCHC Tân Lập (bản cuối).md", "ke_hoach_tan_lap.TXT"])
 def test_an_uploaded_plan_is_stored_under_its_own_name_indexed_and_searchable(admin, uploads, name):
@@ -148,7 +177,11 @@ def test_an_uploaded_plan_is_stored_under_its_own_name_indexed_and_searchable(ad
     assert (uploads / "cong-khai" / stored).read_text(encoding="utf-8") == PUBLIC_PLAN
 
     [listed] = admin.get("/api/admin/documents", headers=AS_ADMIN).json()["documents"]
-    assert listed["stored_as"] == stored and listed["status"] == "indexed" and listed["visibility"] == "public"
+    assert (
+        listed["stored_as"] == stored
+        and listed["status"] == "indexed"
+        and listed["visibility"] == "public"
+    )
     assert listed["titles"] == ["Kế hoạch Cải cách hành chính nhà nước năm 2026 xã Tân Lập"]
 
     top = search(admin, PUBLIC_QUERY)[0]
@@ -166,8 +199,11 @@ def test_an_upload_keeps_the_rest_of_the_index(admin):
     assert search(admin, "kế hoạch chuyển đổi số năm 2026")[0]["doc_id"] == "dan-hoa-2026"
 
 
-@pytest.mark.parametrize("record", [CORPUS / "procedures" / "1.001193.json",
-                                    FIXTURES / "portal" / "1.900002.json"], ids=["catalogue", "portal"])
+@pytest.mark.parametrize(
+    "record",
+    [CORPUS / "procedures" / "1.001193.json", FIXTURES / "portal" / "1.900002.json"],
+    ids=["catalogue", "portal"],
+)
 def test_a_procedure_record_can_be_uploaded(admin, record):
     code = record.stem
 
@@ -176,11 +212,16 @@ def test_a_procedure_record_can_be_uploaded(admin, record):
     assert response.status_code == 201, response.text
     found = admin.get(f"/api/procedures/{code}")
     assert found.status_code == 200 and found.json()["code"] == code
-    kinds = {d["kind"] for d in admin.get("/api/documents").json()["documents"] if d["source"].endswith(".json")}
+    kinds = {
+        d["kind"]
+        for d in admin.get("/api/documents").json()["documents"]
+        if d["source"].endswith(".json")
+    }
     assert kinds == {"procedure"}
 
 
 # --- internal documents -------------------------------------------------------------------
+
 
 def test_an_internal_upload_is_hidden_from_the_public(admin, uploads):
     response = upload(admin, "kiem-tra-cong-vu.md", INTERNAL_PLAN, visibility="internal")
@@ -203,7 +244,9 @@ def test_an_internal_upload_is_hidden_from_the_public(admin, uploads):
 
 @pytest.mark.parametrize("key", [OFFICER, ADMIN], ids=["officer", "admin"])
 def test_an_internal_upload_answers_officers(admin, key):
-    stored = upload(admin, "kiem-tra-cong-vu.md", INTERNAL_PLAN, visibility="internal").json()["document"]["stored_as"]
+    stored = upload(admin, "kiem-tra-cong-vu.md", INTERNAL_PLAN, visibility="internal").json()[
+        "document"
+    ]["stored_as"]
     headers = {"X-API-Key": key}
 
     answer = admin.post("/api/officer/ask", json={"question": INTERNAL_QUESTION}, headers=headers)
@@ -214,27 +257,50 @@ def test_an_internal_upload_answers_officers(admin, key):
     assert INTERNAL_WORDS in body["answer"]
     documents = admin.get("/api/documents", headers=headers).json()["documents"]
     assert [d["visibility"] for d in documents if d["source"] == stored] == ["internal"]
-    duties = admin.get("/api/duties", params={"commune": "Hòa Lạc"}, headers=headers).json()["duties"]
+    duties = admin.get("/api/duties", params={"commune": "Hòa Lạc"}, headers=headers).json()[
+        "duties"
+    ]
     assert duties and INTERNAL_WORDS in duties[0]["task"]
 
 
 def test_the_officer_route_needs_a_key(serve):
     nobody = serve()
-    assert_error(nobody.post("/api/officer/ask", json={"question": INTERNAL_QUESTION}, headers=AS_OFFICER), 404)
+    assert_error(
+        nobody.post("/api/officer/ask", json={"question": INTERNAL_QUESTION}, headers=AS_OFFICER),
+        404,
+    )
 
     officers = serve(officer_api_key=OFFICER)
     assert_error(officers.post("/api/officer/ask", json={"question": INTERNAL_QUESTION}), 401)
-    assert_error(officers.post("/api/officer/ask", json={"question": INTERNAL_QUESTION},
-                               headers={"X-API-Key": "sai"}), 403)
-    assert officers.post("/api/officer/ask", json={"question": "Xã Dân Hòa chuyển đổi số thế nào?"},
-                         headers=AS_OFFICER).status_code == 200
+    assert_error(
+        officers.post(
+            "/api/officer/ask", json={"question": INTERNAL_QUESTION}, headers={"X-API-Key": "sai"}
+        ),
+        403,
+    )
+    assert (
+        officers.post(
+            "/api/officer/ask",
+            json={"question": "Xã Dân Hòa chuyển đổi số thế nào?"},
+            headers=AS_OFFICER,
+        ).status_code
+        == 200
+    )
     assert_error(officers.get("/api/admin/documents", headers=AS_OFFICER), 404)
 
     admins_only = serve(admin_api_key=ADMIN)
-    assert_error(admins_only.post("/api/officer/ask", json={"question": INTERNAL_QUESTION},
-                                  headers=AS_OFFICER), 403)
-    assert admins_only.post("/api/officer/ask", json={"question": INTERNAL_QUESTION},
-                            headers=AS_ADMIN).status_code == 200
+    assert_error(
+        admins_only.post(
+            "/api/officer/ask", json={"question": INTERNAL_QUESTION}, headers=AS_OFFICER
+        ),
+        403,
+    )
+    assert (
+        admins_only.post(
+            "/api/officer/ask", json={"question": INTERNAL_QUESTION}, headers=AS_ADMIN
+        ).status_code
+        == 200
+    )
 
 
 # --- refusals -----------------------------------------------------------------------------
@@ -249,22 +315,43 @@ def zip_without_a_document() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("name, data, status", [
-    ("x.pdf", PNG, 415),
-    ("x.docx", bytes(range(256)) * 8, 415),
-    ("x.docx", zip_without_a_document(), 415),
-    ("x.exe", b"MZ\x90\x00\x03\x00\x00\x00", 415),
-    ("x", b"KE HOACH", 415),
-    ("x.txt", "Kế hoạch cải cách hành chính".encode("utf-16"), 415),
-    ("x.txt", "Kế hoạch cải cách hành chính".encode("cp1258", errors="replace") + b"\xff\xfe", 415),
-    ("x.md", b"# Ke hoach\x00\x00", 415),
-    ("x.json", b'{"title": "not a procedure"}', 422),
-    ("x.json", b"[1, 2, 3]", 422),
-    ("x.json", b"{not json", 415),
-    ("x.txt", b"", 422),
-    ("x.md", b"  \n\t ", 422),
-], ids=["png-as-pdf", "random-as-docx", "zip-as-docx", "exe", "no-suffix", "utf16-txt", "legacy-txt",
-        "nul-in-md", "json-not-procedure", "json-list", "broken-json", "empty", "blank"])
+@pytest.mark.parametrize(
+    "name, data, status",
+    [
+        ("x.pdf", PNG, 415),
+        ("x.docx", bytes(range(256)) * 8, 415),
+        ("x.docx", zip_without_a_document(), 415),
+        ("x.exe", b"MZ\x90\x00\x03\x00\x00\x00", 415),
+        ("x", b"KE HOACH", 415),
+        ("x.txt", "Kế hoạch cải cách hành chính".encode("utf-16"), 415),
+        (
+            "x.txt",
+            "Kế hoạch cải cách hành chính".encode("cp1258", errors="replace") + b"\xff\xfe",
+            415,
+        ),
+        ("x.md", b"# Ke hoach\x00\x00", 415),
+        ("x.json", b'{"title": "not a procedure"}', 422),
+        ("x.json", b"[1, 2, 3]", 422),
+        ("x.json", b"{not json", 415),
+        ("x.txt", b"", 422),
+        ("x.md", b"  \n\t ", 422),
+    ],
+    ids=[
+        "png-as-pdf",
+        "random-as-docx",
+        "zip-as-docx",
+        "exe",
+        "no-suffix",
+        "utf16-txt",
+        "legacy-txt",
+        "nul-in-md",
+        "json-not-procedure",
+        "json-list",
+        "broken-json",
+        "empty",
+        "blank",
+    ],
+)
 def test_what_is_not_a_document_is_refused_and_nothing_is_kept(admin, uploads, name, data, status):
     before = generation(admin)
 
@@ -278,17 +365,28 @@ def test_what_is_not_a_document_is_refused_and_nothing_is_kept(admin, uploads, n
 def test_an_oversized_upload_is_refused_413(serve, uploads):
     client = serve(admin_api_key=ADMIN, max_upload_bytes=4096, max_body_bytes=1024)
 
-    assert upload(client, "nho.md", PUBLIC_PLAN).status_code == 201, "a small upload passes the JSON limit"
+    assert upload(client, "nho.md", PUBLIC_PLAN).status_code == 201, (
+        "a small upload passes the JSON limit"
+    )
     response = upload(client, "lon.md", PUBLIC_PLAN + "- Nhiệm vụ thêm.\n" * 400)
 
     assert_error(response, 413)
     assert len(stored_files(uploads)) == 1
 
 
-@pytest.mark.parametrize("name", [
-    "../../etc/passwd.txt", "..\\x.md", "/abs/x.md", "a/b.md", "../x.md", "..", ".hidden.md",
-    "x" * 250 + ".md",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../etc/passwd.txt",
+        "..\\x.md",
+        "/abs/x.md",
+        "a/b.md",
+        "../x.md",
+        "..",
+        ".hidden.md",
+        "x" * 250 + ".md",
+    ],
+)
 def test_path_like_names_are_refused_400_and_nothing_is_written(admin, tmp_path, uploads, name):
     before = files_under(tmp_path)
 
@@ -300,7 +398,9 @@ def test_path_like_names_are_refused_400_and_nothing_is_written(admin, tmp_path,
     assert not Path("/abs/x.md").exists() and not Path("/etc/passwd.txt").exists()
 
 
-@pytest.mark.parametrize("name", [b"a\x01b.md", b"a\tb.md", b"a\x00b.md", b"a\x1bb.md", b"x.md\x00.exe"])
+@pytest.mark.parametrize(
+    "name", [b"a\x01b.md", b"a\tb.md", b"a\x00b.md", b"a\x1bb.md", b"x.md\x00.exe"]
+)
 def test_names_with_control_characters_are_refused_400(admin, tmp_path, name):
     before = files_under(tmp_path)
 
@@ -310,7 +410,9 @@ def test_names_with_control_characters_are_refused_400(admin, tmp_path, name):
     assert files_under(tmp_path) == before
 
 
-@pytest.mark.parametrize("name", ["a\x7fb.md", "a\u0085b.md", "a\u009bb.md"], ids=["DEL", "NEL", "CSI"])
+@pytest.mark.parametrize(
+    "name", ["a\x7fb.md", "a\u0085b.md", "a\u009bb.md"], ids=["DEL", "NEL", "CSI"]
+)
 def test_names_with_other_control_characters_are_refused_400(admin, uploads, name):
     response = upload_raw_name(admin, name.encode(), PUBLIC_PLAN.encode())
 
@@ -324,7 +426,9 @@ def test_a_stored_name_never_carries_a_control_character(admin, uploads):
 
     if response.status_code == 201:
         [stored] = stored_files(uploads)
-        assert SAFE_NAME.match(stored.name) and stored.name == response.json()["document"]["stored_as"]
+        assert (
+            SAFE_NAME.match(stored.name) and stored.name == response.json()["document"]["stored_as"]
+        )
     else:
         assert_error(response, 400)
 
@@ -332,7 +436,9 @@ def test_a_stored_name_never_carries_a_control_character(admin, uploads):
 def test_a_corrupt_pdf_is_refused_and_the_index_keeps_serving(admin, uploads):
     before, results = generation(admin), search(admin, "kế hoạch chuyển đổi số năm 2026")
 
-    response = upload(admin, "ke-hoach.pdf", b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R\ngarbage")
+    response = upload(
+        admin, "ke-hoach.pdf", b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R\ngarbage"
+    )
 
     error = assert_error(response, 415)
     assert "PDF" in error["message"]
@@ -360,6 +466,7 @@ def test_a_pdf_without_text_is_refused_with_the_reason_and_removed(admin, upload
 
 # --- removing -----------------------------------------------------------------------------
 
+
 def test_a_removed_upload_is_no_longer_searchable(admin, uploads):
     stored = upload(admin, "tan-lap.md", PUBLIC_PLAN).json()["document"]["stored_as"]
     assert search(admin, PUBLIC_QUERY)[0]["source"] == stored
@@ -375,39 +482,61 @@ def test_a_removed_upload_is_no_longer_searchable(admin, uploads):
 
 
 def test_an_internal_upload_can_be_removed(admin, uploads):
-    stored = upload(admin, "kiem-tra.md", INTERNAL_PLAN, visibility="internal").json()["document"]["stored_as"]
+    stored = upload(admin, "kiem-tra.md", INTERNAL_PLAN, visibility="internal").json()["document"][
+        "stored_as"
+    ]
 
     assert admin.delete(f"/api/admin/documents/{stored}", headers=AS_ADMIN).status_code == 200
 
-    answer = admin.post("/api/officer/ask", json={"question": INTERNAL_QUESTION}, headers=AS_OFFICER).json()
+    answer = admin.post(
+        "/api/officer/ask", json={"question": INTERNAL_QUESTION}, headers=AS_OFFICER
+    ).json()
     assert all(c["source"] != stored for c in answer["citations"])
     assert not (uploads / "noi-bo" / stored).exists()
 
 
-@pytest.mark.parametrize("name", ["Bad-12345678.md", "tai-lieu-1234567.md", "tai-lieu-12345678.exe",
-                                  "..tai-lieu-12345678.md", "tai lieu-12345678.md", "-x-12345678.md"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Bad-12345678.md",
+        "tai-lieu-1234567.md",
+        "tai-lieu-12345678.exe",
+        "..tai-lieu-12345678.md",
+        "tai lieu-12345678.md",
+        "-x-12345678.md",
+    ],
+)
 def test_removing_a_badly_named_document_is_400(admin, name):
-    assert assert_error(admin.delete(f"/api/admin/documents/{name}", headers=AS_ADMIN), 400)["code"] == "bad_file_name"
+    assert (
+        assert_error(admin.delete(f"/api/admin/documents/{name}", headers=AS_ADMIN), 400)["code"]
+        == "bad_file_name"
+    )
 
 
 def test_removing_an_unknown_document_is_404(admin):
-    error = assert_error(admin.delete("/api/admin/documents/tai-lieu-12345678.md", headers=AS_ADMIN), 404)
+    error = assert_error(
+        admin.delete("/api/admin/documents/tai-lieu-12345678.md", headers=AS_ADMIN), 404
+    )
     assert error["code"] == "document_not_found"
 
 
 # --- the internal folder convention at ingestion ------------------------------------------
 
-@pytest.mark.parametrize("relative, expected", [
-    ("noi-bo/kh.txt", "internal"),
-    ("Noi-Bo/kh.txt", "internal"),
-    ("noibo/kh.txt", "internal"),
-    ("internal/kh.txt", "internal"),
-    ("plans/noi-bo/2026/kh.txt", "internal"),
-    ("kh.txt", "public"),
-    ("cong-khai/kh.txt", "public"),
-    ("noi-bo-cu/kh.txt", "public"),
-    ("plans/kh-noi-bo.txt", "public"),
-])
+
+@pytest.mark.parametrize(
+    "relative, expected",
+    [
+        ("noi-bo/kh.txt", "internal"),
+        ("Noi-Bo/kh.txt", "internal"),
+        ("noibo/kh.txt", "internal"),
+        ("internal/kh.txt", "internal"),
+        ("plans/noi-bo/2026/kh.txt", "internal"),
+        ("kh.txt", "public"),
+        ("cong-khai/kh.txt", "public"),
+        ("noi-bo-cu/kh.txt", "public"),
+        ("plans/kh-noi-bo.txt", "public"),
+    ],
+)
 def test_visibility_of_a_file_is_set_by_its_folder_under_the_root(tmp_path, relative, expected):
     root = (tmp_path / "corpus").resolve()
     path = root / relative
@@ -438,7 +567,9 @@ def test_ingesting_a_folder_makes_its_noi_bo_files_internal(tmp_path, hash_embed
     (folder / "noi-bo").mkdir(parents=True)
     (folder / "dan-hoa-2026.txt").write_text(TINY["dan-hoa-2026.txt"], encoding="utf-8")
     (folder / "noi-bo" / "kiem-tra.md").write_text(INTERNAL_PLAN, encoding="utf-8")
-    engine = build_engine(Settings(data_dir=tmp_path / "data", corpus_dir=folder), embedder=hash_embedder)
+    engine = build_engine(
+        Settings(data_dir=tmp_path / "data", corpus_dir=folder), embedder=hash_embedder
+    )
 
     engine.ingest([folder])
 
@@ -446,9 +577,15 @@ def test_ingesting_a_folder_makes_its_noi_bo_files_internal(tmp_path, hash_embed
     assert visibility == {"dan-hoa-2026": "public", "kiem-tra": "internal"}
     assert engine.searcher.internal_ids == frozenset({"kiem-tra"})
     assert all(h.chunk.doc_id != "kiem-tra" for h in engine.search(INTERNAL_QUESTION, k=10))
-    assert engine.search(INTERNAL_QUESTION, k=10, filters=Filters(internal=True))[0].chunk.doc_id == "kiem-tra"
+    assert (
+        engine.search(INTERNAL_QUESTION, k=10, filters=Filters(internal=True))[0].chunk.doc_id
+        == "kiem-tra"
+    )
     assert all(c["doc_id"] != "kiem-tra" for c in engine.ask(INTERNAL_QUESTION).citations)
-    assert engine.ask(INTERNAL_QUESTION, filters=Filters(internal=True)).citations[0]["doc_id"] == "kiem-tra"
+    assert (
+        engine.ask(INTERNAL_QUESTION, filters=Filters(internal=True)).citations[0]["doc_id"]
+        == "kiem-tra"
+    )
 
 
 def test_moving_a_file_out_of_noi_bo_and_back_changes_its_visibility(tmp_path, hash_embedder):
@@ -456,7 +593,9 @@ def test_moving_a_file_out_of_noi_bo_and_back_changes_its_visibility(tmp_path, h
     (folder / "noi-bo").mkdir(parents=True)
     internal = folder / "noi-bo" / "kiem-tra.md"
     internal.write_text(INTERNAL_PLAN, encoding="utf-8")
-    engine = build_engine(Settings(data_dir=tmp_path / "data", corpus_dir=folder), embedder=hash_embedder)
+    engine = build_engine(
+        Settings(data_dir=tmp_path / "data", corpus_dir=folder), embedder=hash_embedder
+    )
     engine.ingest([folder])
     assert [d["visibility"] for d in engine.documents()] == ["internal"]
 
@@ -471,6 +610,7 @@ def test_moving_a_file_out_of_noi_bo_and_back_changes_its_visibility(tmp_path, h
 
 # --- regressions from the review: nothing internal reaches the public side -------------------
 
+
 def test_an_internal_procedure_record_never_answers_the_public(admin):
     """An internal record with the same code as a public one, and a higher-ranked origin, must
     not replace the public one in public answers, listings or records."""
@@ -480,10 +620,15 @@ def test_an_internal_procedure_record_never_answers_the_public(admin):
     assert upload(admin, "1.001193.json", public).status_code == 201
     secret = json.loads((CORPUS / "procedures" / "1.001193.json").read_text(encoding="utf-8"))
     secret["where"] = "BIMATNOIBO phòng 305 chỉ dành cho cán bộ"
-    response = upload(admin, "1.001193-noi-bo.json", json.dumps(secret, ensure_ascii=False), visibility="internal")
+    response = upload(
+        admin, "1.001193-noi-bo.json", json.dumps(secret, ensure_ascii=False), visibility="internal"
+    )
     assert response.status_code == 201, response.text
-    internal_ids = {d["doc_id"] for d in admin.get("/api/documents", headers=AS_OFFICER).json()["documents"]
-                    if d.get("visibility") == "internal"}
+    internal_ids = {
+        d["doc_id"]
+        for d in admin.get("/api/documents", headers=AS_OFFICER).json()["documents"]
+        if d.get("visibility") == "internal"
+    }
     assert internal_ids
 
     answer = admin.post("/api/ask", json={"question": "Đăng ký khai sinh nộp ở đâu?"}).json()
@@ -493,21 +638,37 @@ def test_an_internal_procedure_record_never_answers_the_public(admin):
     assert record.status_code == 200 and record.json()["doc_id"] not in internal_ids
     listed = admin.get("/api/procedures", params={"q": "khai sinh"}).json()
     assert listed["total"] >= 1 and not {p["doc_id"] for p in listed["procedures"]} & internal_ids
-    officer = admin.post("/api/officer/ask", json={"question": "Đăng ký khai sinh nộp ở đâu?"}, headers=AS_OFFICER)
+    officer = admin.post(
+        "/api/officer/ask", json={"question": "Đăng ký khai sinh nộp ở đâu?"}, headers=AS_OFFICER
+    )
     assert "BIMATNOIBO" in officer.json()["answer"]  # officers do get it
 
 
 def test_an_officer_conversation_is_not_continued_on_the_public_side(admin):
-    assert upload(admin, "kiem-tra-cong-vu.md", INTERNAL_PLAN, visibility="internal").status_code == 201
-    admin.post("/api/officer/ask", json={"question": INTERNAL_QUESTION, "session_id": "shared1"}, headers=AS_OFFICER)
-    public = admin.post("/api/ask", json={"question": "còn thời hạn thì sao?", "session_id": "shared1"}).json()
+    assert (
+        upload(admin, "kiem-tra-cong-vu.md", INTERNAL_PLAN, visibility="internal").status_code
+        == 201
+    )
+    admin.post(
+        "/api/officer/ask",
+        json={"question": INTERNAL_QUESTION, "session_id": "shared1"},
+        headers=AS_OFFICER,
+    )
+    public = admin.post(
+        "/api/ask", json={"question": "còn thời hạn thì sao?", "session_id": "shared1"}
+    ).json()
     assert not public["understood_as"] or INTERNAL_WORDS not in public["understood_as"]
     assert INTERNAL_WORDS not in public["answer"]
 
 
 def test_a_refusal_names_no_commune_known_only_from_internal_documents(admin):
-    assert upload(admin, "kiem-tra-cong-vu.md", INTERNAL_PLAN, visibility="internal").status_code == 201
-    answer = admin.post("/api/ask", json={"question": "Xã Tây Sơn có kế hoạch cải cách hành chính gì?"}).json()
+    assert (
+        upload(admin, "kiem-tra-cong-vu.md", INTERNAL_PLAN, visibility="internal").status_code
+        == 201
+    )
+    answer = admin.post(
+        "/api/ask", json={"question": "Xã Tây Sơn có kế hoạch cải cách hành chính gì?"}
+    ).json()
     assert answer["abstained"] and "Hòa Lạc" not in answer["answer"]
 
 
@@ -523,6 +684,9 @@ def test_a_link_inside_an_internal_folder_stays_internal(tmp_path):
 
 def test_without_the_key_an_upload_is_refused_before_its_body_is_read(admin):
     broken = b"--x\r\nnot a form"
-    response = admin.post("/api/admin/documents", content=broken,
-                          headers={"content-type": "multipart/form-data; boundary=x"})
+    response = admin.post(
+        "/api/admin/documents",
+        content=broken,
+        headers={"content-type": "multipart/form-data; boundary=x"},
+    )
     assert_error(response, 401)

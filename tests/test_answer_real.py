@@ -36,7 +36,9 @@ def test_named_commune_answers_from_that_communes_plan(real_engine):
     result = real_engine.ask("xã Dân Hòa ban hành kế hoạch chuyển đổi số khi nào")
     assert not result.abstained and "Tháng 02/2026" in result.answer
     assert {c["doc_id"] for c in result.citations} == {"dan-hoa-ha-noi-2026"}
-    filtered = real_engine.ask("tỷ lệ hồ sơ giải quyết đúng hạn tối thiểu bao nhiêu", filters=Filters(commune="Đức An"))
+    filtered = real_engine.ask(
+        "tỷ lệ hồ sơ giải quyết đúng hạn tối thiểu bao nhiêu", filters=Filters(commune="Đức An")
+    )
     assert {c["doc_id"] for c in filtered.citations} == {"duc-an-lam-dong-2026"}
     assert "98%" in filtered.answer
 

@@ -18,12 +18,31 @@ def client(tmp_path, hash_embedder, tiny_corpus):
 
 
 def test_ask_answers_with_citations_in_the_contract_shape(client):
-    body = client.post("/api/ask", json={"question": "xã Dân Hòa ban hành kế hoạch chuyển đổi số khi nào",
-                                         "session_id": "phien-1"}).json()
-    assert body["abstained"] is False and body["mode"] == "extractive" and body["session_id"] == "phien-1"
+    body = client.post(
+        "/api/ask",
+        json={
+            "question": "xã Dân Hòa ban hành kế hoạch chuyển đổi số khi nào",
+            "session_id": "phien-1",
+        },
+    ).json()
+    assert (
+        body["abstained"] is False
+        and body["mode"] == "extractive"
+        and body["session_id"] == "phien-1"
+    )
     assert "tháng 02/2026" in body["answer"] and "[1]" in body["answer"]
     first = body["citations"][0]
-    assert set(first) >= {"n", "doc_id", "title", "source", "kind", "section", "page", "text", "score"}
+    assert set(first) >= {
+        "n",
+        "doc_id",
+        "title",
+        "source",
+        "kind",
+        "section",
+        "page",
+        "text",
+        "score",
+    }
     assert first["n"] == 1 and "tháng 02/2026" in first["text"]
 
 
@@ -33,22 +52,29 @@ def test_ask_declines_with_a_pointer_to_the_one_stop_office(client):
     assert "Bộ phận Một cửa" in body["answer"] and body["session_id"]
 
 
-@pytest.mark.parametrize("payload,status,code", [
-    (b"{not json", 400, "invalid_json"),
-    (b'{"question": "   "}', 422, "empty_query"),
-    (b'{"question": "\\u200b"}', 422, "empty_query"),
-    (('{"question": "' + "hỏi " * 600 + '"}').encode(), 413, "query_too_long"),
-    (b'{"question": 12}', 422, "wrong_type"),
-    (b'{"question": ["a"]}', 422, "wrong_type"),
-    (b'{}', 422, "missing_field"),
-    ('{"question": "hỏi", "k": 0}'.encode(), 422, "invalid_value"),
-    ('{"question": "hỏi", "filters": {"kind": "abc"}}'.encode(), 422, "invalid_value"),
-    ('{"question": "hỏi", "filters": "Dân Hòa"}'.encode(), 422, "wrong_type"),
-    (b'"just a string"', 422, "wrong_type"),
-])
+@pytest.mark.parametrize(
+    "payload,status,code",
+    [
+        (b"{not json", 400, "invalid_json"),
+        (b'{"question": "   "}', 422, "empty_query"),
+        (b'{"question": "\\u200b"}', 422, "empty_query"),
+        (('{"question": "' + "hỏi " * 600 + '"}').encode(), 413, "query_too_long"),
+        (b'{"question": 12}', 422, "wrong_type"),
+        (b'{"question": ["a"]}', 422, "wrong_type"),
+        (b"{}", 422, "missing_field"),
+        ('{"question": "hỏi", "k": 0}'.encode(), 422, "invalid_value"),
+        ('{"question": "hỏi", "filters": {"kind": "abc"}}'.encode(), 422, "invalid_value"),
+        ('{"question": "hỏi", "filters": "Dân Hòa"}'.encode(), 422, "wrong_type"),
+        (b'"just a string"', 422, "wrong_type"),
+    ],
+)
 def test_bad_ask_requests_get_a_vietnamese_4xx(client, payload, status, code):
-    response = client.post("/api/ask", content=payload, headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/ask", content=payload, headers={"content-type": "application/json"}
+    )
     assert response.status_code == status
     error = response.json()["error"]
     assert error["code"] == code
-    assert any(ch in error["message"] for ch in "ăâđêôơưáàảãạ") and "Traceback" not in error["message"]
+    assert (
+        any(ch in error["message"] for ch in "ăâđêôơưáàảãạ") and "Traceback" not in error["message"]
+    )

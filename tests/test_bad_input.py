@@ -29,7 +29,9 @@ I. MỤC TIÊU
 - Ban hành Kế hoạch chuyển đổi số xã năm 2026 trong tháng 02/2026.
 - 100% hồ sơ thủ tục hành chính được số hóa.
 """
-GOOD_EDIT = "2. Cải cách thủ tục hành chính\n- Tối thiểu 98% hồ sơ được giải quyết trước và đúng hạn.\n"
+GOOD_EDIT = (
+    "2. Cải cách thủ tục hành chính\n- Tối thiểu 98% hồ sơ được giải quyết trước và đúng hạn.\n"
+)
 
 # Lower-case Vietnamese letters with diacritics: a reason a citizen reads is written in them.
 _VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]")
@@ -57,7 +59,10 @@ def make_pdf(pages: list[list[str]]) -> bytes:
     for page_id, lines in zip(page_ids, pages):
         ops = ["BT", "/F1 12 Tf", "14 TL", "72 760 Td"]
         for line in lines:
-            ops += ["(" + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") Tj", "T*"]
+            ops += [
+                "(" + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") Tj",
+                "T*",
+            ]
         stream = "\n".join(ops + ["ET"]).encode("latin-1")
         objects.append(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
@@ -72,11 +77,16 @@ def make_pdf(pages: list[list[str]]) -> bytes:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
     return bytes(out)
 
 
-def make_docx(paragraphs_before: list[str], table: list[list[str]], paragraphs_after: list[str]) -> bytes:
+def make_docx(
+    paragraphs_before: list[str], table: list[list[str]], paragraphs_after: list[str]
+) -> bytes:
     import docx
 
     document = docx.Document()
@@ -98,9 +108,18 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
     "trong.txt": (b"", "rỗng"),
     "chi-khoang-trang.txt": (b"  \n\t\r\n   \n", "rỗng"),
     "hong.pdf": (b"%PDF-1.4\n garbage" + random.Random(1).randbytes(300), "PDF"),
-    "nhi-phan.txt": (random.Random(2).randbytes(400) + b"\x00\x00" + random.Random(3).randbytes(400), "nhị phân"),
-    "windows-1258.txt": (cp1258("Cộng hòa xã hội chủ nghĩa Việt Nam. Độc lập - Tự do - Hạnh phúc.\n" * 5), "UTF-8"),
-    "tcvn3.txt": (("Céng hoµ x· héi chñ nghÜa ViÖt Nam\n§éc lËp - Tù do - H¹nh phóc\n" * 8).encode("utf-8"), "TCVN3"),
+    "nhi-phan.txt": (
+        random.Random(2).randbytes(400) + b"\x00\x00" + random.Random(3).randbytes(400),
+        "nhị phân",
+    ),
+    "windows-1258.txt": (
+        cp1258("Cộng hòa xã hội chủ nghĩa Việt Nam. Độc lập - Tự do - Hạnh phúc.\n" * 5),
+        "UTF-8",
+    ),
+    "tcvn3.txt": (
+        ("Céng hoµ x· héi chñ nghÜa ViÖt Nam\n§éc lËp - Tù do - H¹nh phóc\n" * 8).encode("utf-8"),
+        "TCVN3",
+    ),
     "hong.docx": (b"PK\x03\x04" + random.Random(4).randbytes(300), "DOCX"),
 }
 
@@ -126,7 +145,11 @@ def _reason_problems(failed: dict[str, str]) -> dict[str, str | None]:
     problems = {}
     for name, (_, word) in BAD_FILES.items():
         reason = failed.get(name)
-        if reason is None or word.lower() not in reason.lower() or not _VIETNAMESE.search(reason.lower()):
+        if (
+            reason is None
+            or word.lower() not in reason.lower()
+            or not _VIETNAMESE.search(reason.lower())
+        ):
             problems[name] = reason
     return problems
 
@@ -146,7 +169,9 @@ def test_bad_files_are_reported_by_name_and_the_good_file_is_indexed(engine, fol
     assert "chuyển đổi số xã năm 2026 trong tháng 02/2026" in hits[0].chunk.text
 
 
-def test_editing_the_good_file_reprocesses_only_it_and_still_reports_the_bad_ones(engine, folder, hash_embedder):
+def test_editing_the_good_file_reprocesses_only_it_and_still_reports_the_bad_ones(
+    engine, folder, hash_embedder
+):
     engine.ingest([folder])
     unchanged = engine.ingest([folder])
     assert unchanged.unchanged == [GOOD_NAME] and not unchanged.changed
@@ -192,12 +217,18 @@ def test_utf8_bom_and_utf16_text_files_are_accepted(engine, tmp_path):
 
 
 def test_a_docx_with_damaged_xml_inside_is_reported_not_fatal(engine, folder):
-    good_docx = make_docx(["Kế hoạch chuyển đổi số xã Dân Hòa năm 2026"], [["TT", "Nhiệm vụ", "Thời gian"], ["1", "Số hóa hồ sơ", "Quý I/2026"]], [])
+    good_docx = make_docx(
+        ["Kế hoạch chuyển đổi số xã Dân Hòa năm 2026"],
+        [["TT", "Nhiệm vụ", "Thời gian"], ["1", "Số hóa hồ sơ", "Quý I/2026"]],
+        [],
+    )
     damaged = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(good_docx)) as src, zipfile.ZipFile(damaged, "w") as dst:
         for info in src.infolist():
             data = src.read(info.filename)
-            dst.writestr(info, data[: len(data) // 2] if info.filename == "word/document.xml" else data)
+            dst.writestr(
+                info, data[: len(data) // 2] if info.filename == "word/document.xml" else data
+            )
     (folder / "xml-hong.docx").write_bytes(damaged.getvalue())
 
     report = engine.ingest([folder])
@@ -209,11 +240,22 @@ def test_a_docx_with_damaged_xml_inside_is_reported_not_fatal(engine, folder):
 def test_pdf_passages_carry_their_page_numbers(engine, tmp_path):
     folder = tmp_path / "pdf"
     folder.mkdir()
-    (folder / "ke-hoach-dan-hoa.pdf").write_bytes(make_pdf([
-        ["KE HOACH", "Ke hoach cai cach hanh chinh xa Dan Hoa nam 2026", "I. MUC TIEU",
-         "- Ban hanh ke hoach chuyen doi so trong thang 02/2026."],
-        ["II. NHIEM VU", "- Ke hoach cai cach hanh chinh xa Dan Hoa nam 2026: so hoa 100% ho so thu tuc."],
-    ]))
+    (folder / "ke-hoach-dan-hoa.pdf").write_bytes(
+        make_pdf(
+            [
+                [
+                    "KE HOACH",
+                    "Ke hoach cai cach hanh chinh xa Dan Hoa nam 2026",
+                    "I. MUC TIEU",
+                    "- Ban hanh ke hoach chuyen doi so trong thang 02/2026.",
+                ],
+                [
+                    "II. NHIEM VU",
+                    "- Ke hoach cai cach hanh chinh xa Dan Hoa nam 2026: so hoa 100% ho so thu tuc.",
+                ],
+            ]
+        )
+    )
 
     report = engine.ingest([folder])
 
@@ -224,7 +266,10 @@ def test_pdf_passages_carry_their_page_numbers(engine, tmp_path):
     assert first[0].chunk.page == 1
     assert second and "so hoa 100% ho so thu tuc" in second[0].chunk.text
     assert second[0].chunk.page == 2
-    pages = {hit.chunk.page for hit in engine.search("Ke hoach cai cach hanh chinh xa Dan Hoa nam 2026", k=10)}
+    pages = {
+        hit.chunk.page
+        for hit in engine.search("Ke hoach cai cach hanh chinh xa Dan Hoa nam 2026", k=10)
+    }
     assert pages == {1, 2}
 
 
@@ -243,16 +288,27 @@ def test_docx_table_rows_become_chunks_with_their_column_headers(engine, tmp_pat
     header = ["TT", "Nhiệm vụ", "Cơ quan chủ trì", "Thời gian"]
     rows = [
         ["1", "Ban hành Kế hoạch chuyển đổi số", "Văn phòng HĐND và UBND xã", "Tháng 02/2026"],
-        ["2", "Rà soát, đơn giản hóa thủ tục hành chính", "Trung tâm Phục vụ hành chính công", "Quý II/2026"],
+        [
+            "2",
+            "Rà soát, đơn giản hóa thủ tục hành chính",
+            "Trung tâm Phục vụ hành chính công",
+            "Quý II/2026",
+        ],
     ]
     folder = tmp_path / "docx"
     folder.mkdir()
-    (folder / "ke-hoach-dan-hoa.docx").write_bytes(make_docx(
-        ["KẾ HOẠCH", "Cải cách hành chính nhà nước năm 2026 xã Dân Hòa", "I. NHIỆM VỤ TRỌNG TÂM",
-         "- Đẩy mạnh cải cách hành chính gắn với chuyển đổi số."],
-        [header, *rows],
-        ["II. TỔ CHỨC THỰC HIỆN", "Các cơ quan, đơn vị triển khai thực hiện nghiêm túc."],
-    ))
+    (folder / "ke-hoach-dan-hoa.docx").write_bytes(
+        make_docx(
+            [
+                "KẾ HOẠCH",
+                "Cải cách hành chính nhà nước năm 2026 xã Dân Hòa",
+                "I. NHIỆM VỤ TRỌNG TÂM",
+                "- Đẩy mạnh cải cách hành chính gắn với chuyển đổi số.",
+            ],
+            [header, *rows],
+            ["II. TỔ CHỨC THỰC HIỆN", "Các cơ quan, đơn vị triển khai thực hiện nghiêm túc."],
+        )
+    )
 
     report = engine.ingest([folder])
 
@@ -261,8 +317,12 @@ def test_docx_table_rows_become_chunks_with_their_column_headers(engine, tmp_pat
     table_chunks = [c for c in engine.searcher.chunks if c.columns]
     assert [c.text.split(" | ") for c in table_chunks] == rows
     assert all(c.columns == tuple(header) for c in table_chunks)
-    assert not any(c.text.startswith("TT") for c in engine.searcher.chunks), "the header row is not a passage"
+    assert not any(c.text.startswith("TT") for c in engine.searcher.chunks), (
+        "the header row is not a passage"
+    )
 
-    hit = engine.search("Trung tâm Phục vụ hành chính công rà soát thủ tục hành chính khi nào", k=1)[0]
+    hit = engine.search(
+        "Trung tâm Phục vụ hành chính công rà soát thủ tục hành chính khi nào", k=1
+    )[0]
     assert hit.chunk.text.split(" | ") == rows[1]
     assert hit.chunk.columns == tuple(header)

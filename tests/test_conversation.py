@@ -13,14 +13,30 @@ BIRTH = Turn("làm giấy khai sinh cần giấy tờ gì", "…", procedure="Đ
 DUTY = Turn("ai chủ trì số hóa hồ sơ ở Dân Hòa?", "…", topic="số hóa hồ sơ ở Dân Hòa")
 
 
-@pytest.mark.parametrize("question", ["còn lệ phí thì sao?", "con le phi thi sao", "thế còn làm online được không?",
-                                      "mất bao lâu?", "nộp ở đâu", "vậy cần mang gì", "thủ tục đó mất bao nhiêu tiền?"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "còn lệ phí thì sao?",
+        "con le phi thi sao",
+        "thế còn làm online được không?",
+        "mất bao lâu?",
+        "nộp ở đâu",
+        "vậy cần mang gì",
+        "thủ tục đó mất bao nhiêu tiền?",
+    ],
+)
 def test_follow_ups_are_recognised(question):
     assert is_follow_up(question)
 
 
-@pytest.mark.parametrize("question", ["lệ phí đăng ký kết hôn là bao nhiêu", "đăng ký tạm trú cần những giấy tờ gì",
-                                      "chứng thực bản sao ở đâu được làm"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "lệ phí đăng ký kết hôn là bao nhiêu",
+        "đăng ký tạm trú cần những giấy tờ gì",
+        "chứng thực bản sao ở đâu được làm",
+    ],
+)
 def test_questions_with_their_own_subject_are_not_follow_ups(question):
     assert not is_follow_up(question)
     assert resolve(question, BIRTH) == question
@@ -33,6 +49,7 @@ def test_a_follow_up_takes_the_procedure_of_the_previous_answer():
 
 def test_a_follow_up_after_a_plan_answer_takes_its_topic_and_may_change_commune():
     assert resolve("thế còn hạn chót khi nào?", DUTY) == "hạn chót khi nào số hóa hồ sơ ở Dân Hòa?"
+
     def named(text: str) -> list[str]:
         return [c for c in ("dan hoa", "duc an") if c in fold(text)]
 

@@ -12,8 +12,33 @@ def _stub(vocab: dict) -> SentenceEmbedder:
 
 
 def test_phobert_style_vocabulary_means_segmented_input():
-    syllables = ["cải", "cách", "hành", "chính", "thủ", "tục", "hồ", "sơ", "công", "dân", "xã", "số",
-                 "đăng", "ký", "khai", "sinh", "kết", "hôn", "chứng", "thực", "bản", "sao", "phí", "lệ", "hạn"]
+    syllables = [
+        "cải",
+        "cách",
+        "hành",
+        "chính",
+        "thủ",
+        "tục",
+        "hồ",
+        "sơ",
+        "công",
+        "dân",
+        "xã",
+        "số",
+        "đăng",
+        "ký",
+        "khai",
+        "sinh",
+        "kết",
+        "hôn",
+        "chứng",
+        "thực",
+        "bản",
+        "sao",
+        "phí",
+        "lệ",
+        "hạn",
+    ]
     vocab = {f"{a}_{b}": i for i, (a, b) in enumerate((a, b) for a in syllables for b in syllables)}
     assert _stub(vocab)._wants_segmented()
 

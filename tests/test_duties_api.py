@@ -53,22 +53,52 @@ def test_duties_have_the_contract_fields(client):
     found = duties(client)
     assert len(found) > 150
     for d in found:
-        assert {"id", "commune", "plan_title", "task", "product", "lead", "partners", "monitor", "leader",
-                "deadline_text", "due_date", "source"} <= set(d)
+        assert {
+            "id",
+            "commune",
+            "plan_title",
+            "task",
+            "product",
+            "lead",
+            "partners",
+            "monitor",
+            "leader",
+            "deadline_text",
+            "due_date",
+            "source",
+        } <= set(d)
         assert set(d["source"]) >= {"doc_id", "section", "text"} and d["source"]["text"]
         assert d["due_date"] is None or datetime.date.fromisoformat(d["due_date"])
 
 
-@pytest.mark.parametrize("alias", ["Trung tâm PVHCC", "Trung tâm Phục vụ HCC", "TT PVHCC",
-                                   "trung tam phuc vu hanh chinh cong", "Trung tâm Phục vụ hành chính công xã"])
+@pytest.mark.parametrize(
+    "alias",
+    [
+        "Trung tâm PVHCC",
+        "Trung tâm Phục vụ HCC",
+        "TT PVHCC",
+        "trung tam phuc vu hanh chinh cong",
+        "Trung tâm Phục vụ hành chính công xã",
+    ],
+)
 def test_a_unit_is_found_by_any_of_its_names(client, alias):
     found = duties(client, unit=alias, commune="An Khánh")
-    assert {d["source"]["text"].split(" | ")[0] for d in found if d["source"]["text"][:2].strip().isdigit()} >= {"4", "6", "8", "14", "18"}
+    assert {
+        d["source"]["text"].split(" | ")[0]
+        for d in found
+        if d["source"]["text"][:2].strip().isdigit()
+    } >= {"4", "6", "8", "14", "18"}
     assert all(d["lead"] == PVHCC and d["commune"] == "An Khánh" for d in found)
 
 
 def test_every_alias_of_the_office_finds_the_same_duties(client):
-    names = ["Văn phòng HĐND-UBND", "Văn phòng HĐND & UBND", "Văn phòng HĐND và UBND", "VP HĐND-UBND", "van phong hdnd ubnd"]
+    names = [
+        "Văn phòng HĐND-UBND",
+        "Văn phòng HĐND & UBND",
+        "Văn phòng HĐND và UBND",
+        "VP HĐND-UBND",
+        "van phong hdnd ubnd",
+    ]
     results = [{d["id"] for d in duties(client, unit=name)} for name in names]
     assert results[0] and all(r == results[0] for r in results)
     communes = {d["commune"] for d in duties(client, unit=names[0])}
@@ -96,12 +126,17 @@ def test_csv_export_opens_in_a_spreadsheet(client):
     assert text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text[1:])))
     assert len(rows) == len(duties(client, commune="Dân Hòa"))
-    assert any(r["task"].startswith("Ban hành Kế hoạch CCHC năm 2026") and r["due_date"] == "2026-01-31" for r in rows)
+    assert any(
+        r["task"].startswith("Ban hành Kế hoạch CCHC năm 2026") and r["due_date"] == "2026-01-31"
+        for r in rows
+    )
 
 
 def test_ics_export_holds_one_event_per_dated_duty(client):
     response = client.get("/api/duties", params={"commune": "Quảng Sơn", "format": "ics"})
-    assert response.status_code == 200 and response.headers["content-type"].startswith("text/calendar")
+    assert response.status_code == 200 and response.headers["content-type"].startswith(
+        "text/calendar"
+    )
     text = response.text
     dated = [d for d in duties(client, commune="Quảng Sơn") if d["due_date"]]
     assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
@@ -120,8 +155,14 @@ def test_ics_folds_long_vietnamese_lines_between_characters(engine):
         assert len(line.encode("utf-8")) <= 75
 
 
-@pytest.mark.parametrize("params, field", [({"due_before": "30/06/2026"}, "due_before"),
-                                           ({"role": "boss"}, "role"), ({"format": "pdf"}, "format")])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"due_before": "30/06/2026"}, "due_before"),
+        ({"role": "boss"}, "role"),
+        ({"format": "pdf"}, "format"),
+    ],
+)
 def test_bad_filters_get_a_vietnamese_422(client, params, field):
     error = assert_error(client.get("/api/duties", params=params), 422)
     assert field in error["message"] and vietnamese(error["message"])
@@ -131,8 +172,25 @@ def test_cli_duties_lists_a_units_duties_with_deadlines(engine, monkeypatch, cap
     monkeypatch.setattr(cli, "_engine", lambda: engine)
     assert cli.main(["duties", "--unit", "Trung tâm PVHCC", "--commune", "An Khánh"]) == 0
     out = capsys.readouterr().out
-    assert "Xây dựng Kế hoạch nâng cao chất lượng kiểm soát TTHC năm 2026" in out and "Quý I/2026" in out
-    assert cli.main(["duties", "--unit", "TT PVHCC", "--commune", "An Khánh", "--due-before", "2026-06-30", "--json"]) == 0
+    assert (
+        "Xây dựng Kế hoạch nâng cao chất lượng kiểm soát TTHC năm 2026" in out
+        and "Quý I/2026" in out
+    )
+    assert (
+        cli.main(
+            [
+                "duties",
+                "--unit",
+                "TT PVHCC",
+                "--commune",
+                "An Khánh",
+                "--due-before",
+                "2026-06-30",
+                "--json",
+            ]
+        )
+        == 0
+    )
     listed = json.loads(capsys.readouterr().out)["duties"]
     assert [d["deadline_text"] for d in listed] == ["Quý I/2026", "Quý II/2026"]
 
@@ -144,12 +202,29 @@ def test_cli_rejects_a_bad_date_in_vietnamese(engine, monkeypatch, capsys):
     assert "ngày không hợp lệ" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("question, expected, fact", [
-    ("Ai chủ trì số hóa hồ sơ, kết quả giải quyết TTHC ở Dân Hòa?", "Số hóa hồ sơ", "Văn phòng HĐND và UBND"),
-    ("xa an khanh quy II/2026 can hoan thanh nhung viec gi", "Xây dựng và triển khai kế hoạch đào tạo", "Quý II/2026"),
-    ("Phòng Kinh tế Dân Hòa được giao những nhiệm vụ nào?", "Thực hiện công khai ngân sách", "Phòng Kinh tế"),
-])
-def test_duty_questions_are_answered_from_the_records_with_citations(client, question, expected, fact):
+@pytest.mark.parametrize(
+    "question, expected, fact",
+    [
+        (
+            "Ai chủ trì số hóa hồ sơ, kết quả giải quyết TTHC ở Dân Hòa?",
+            "Số hóa hồ sơ",
+            "Văn phòng HĐND và UBND",
+        ),
+        (
+            "xa an khanh quy II/2026 can hoan thanh nhung viec gi",
+            "Xây dựng và triển khai kế hoạch đào tạo",
+            "Quý II/2026",
+        ),
+        (
+            "Phòng Kinh tế Dân Hòa được giao những nhiệm vụ nào?",
+            "Thực hiện công khai ngân sách",
+            "Phòng Kinh tế",
+        ),
+    ],
+)
+def test_duty_questions_are_answered_from_the_records_with_citations(
+    client, question, expected, fact
+):
     body = client.post("/api/ask", json={"question": question}).json()
     assert not body["abstained"] and body["citations"]
     assert body["mode"] == "extractive" and body["answerer"] == "duties"
@@ -159,30 +234,50 @@ def test_duty_questions_are_answered_from_the_records_with_citations(client, que
 
 
 def test_a_duty_the_plans_do_not_give_is_declined(client):
-    body = client.post("/api/ask", json={"question": "Công an xã Quảng Sơn được giao nhiệm vụ gì trong kế hoạch CCHC 2025?"}).json()
+    body = client.post(
+        "/api/ask",
+        json={"question": "Công an xã Quảng Sơn được giao nhiệm vụ gì trong kế hoạch CCHC 2025?"},
+    ).json()
     assert body["abstained"] and not body["citations"] and vietnamese(body["answer"])
 
 
 def test_sources_are_verbatim_slices_of_the_documents(engine):
     texts = {d["doc_id"]: d["text"] for d in engine.searcher.generation.documents}
     for d in engine.duties():
-        assert texts[d.doc_id][d.start:d.end] == d.text
+        assert texts[d.doc_id][d.start : d.end] == d.text
 
 
 def test_unit_keys_agree_between_query_and_table(engine):
     assert unit_key("phòng VHXH") in engine.answerer.duties.table.unit_keys
 
 
-@pytest.mark.parametrize("question, period, due_before", [
-    ("Quảng Sơn có những việc nào hạn trước ngày 01/9/2025?", None, datetime.date(2025, 8, 31)),
-    ("Dân Hòa có những việc nào phải xong trước hết quý I/2026?", None, datetime.date(2026, 3, 31)),
-    ("xa an khanh quy II/2026 can hoan thanh nhung viec gi", (datetime.date(2026, 4, 1), datetime.date(2026, 6, 30)), None),
-    ("Quảng Sơn có việc nào phải xong trong tháng 9/2025?", (datetime.date(2025, 9, 1), datetime.date(2025, 9, 30)), None),
-])
+@pytest.mark.parametrize(
+    "question, period, due_before",
+    [
+        ("Quảng Sơn có những việc nào hạn trước ngày 01/9/2025?", None, datetime.date(2025, 8, 31)),
+        (
+            "Dân Hòa có những việc nào phải xong trước hết quý I/2026?",
+            None,
+            datetime.date(2026, 3, 31),
+        ),
+        (
+            "xa an khanh quy II/2026 can hoan thanh nhung viec gi",
+            (datetime.date(2026, 4, 1), datetime.date(2026, 6, 30)),
+            None,
+        ),
+        (
+            "Quảng Sơn có việc nào phải xong trong tháng 9/2025?",
+            (datetime.date(2025, 9, 1), datetime.date(2025, 9, 30)),
+            None,
+        ),
+    ],
+)
 def test_a_duty_question_reads_its_period(engine, question, period, due_before):
     from service.answer.duties import DutyQuestion
 
-    asked = DutyQuestion.read(question, (), engine.answerer.duties.table, datetime.date(2026, 11, 21))
+    asked = DutyQuestion.read(
+        question, (), engine.answerer.duties.table, datetime.date(2026, 11, 21)
+    )
     assert asked is not None and asked.kind == "list"
     assert (asked.period.start, asked.period.end) == period if period else asked.period is None
     assert asked.due_before == due_before
@@ -192,7 +287,13 @@ def test_soon_due_counts_from_today(engine):
     from service.answer.duties import SOON_DAYS, DutyQuestion
 
     today = datetime.date(2026, 11, 21)
-    asked = DutyQuestion.read("An Khánh việc nào sắp đến hạn?", ("an khanh",), engine.answerer.duties.table, today)
-    assert asked.period.start == today and asked.period.end == today + datetime.timedelta(days=SOON_DAYS)
+    asked = DutyQuestion.read(
+        "An Khánh việc nào sắp đến hạn?", ("an khanh",), engine.answerer.duties.table, today
+    )
+    assert asked.period.start == today and asked.period.end == today + datetime.timedelta(
+        days=SOON_DAYS
+    )
     selected = engine.answerer.duties.select(asked)
-    assert selected and all(today.isoformat() <= d.due_date <= asked.period.end.isoformat() for d in selected)
+    assert selected and all(
+        today.isoformat() <= d.due_date <= asked.period.end.isoformat() for d in selected
+    )

@@ -37,13 +37,19 @@ from service.settings import Settings
 ADMIN_KEY = "fuzz-admin-key"
 OFFICER_KEY = "fuzz-officer-key"
 NO_LIMIT = 1_000_000  # per minute and burst: the fuzzer is one client sending thousands of requests
-FAST = settings(max_examples=30, derandomize=True, deadline=None, database=None,
-                suppress_health_check=list(HealthCheck))
+FAST = settings(
+    max_examples=30,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 SLOW = settings(FAST, max_examples=8)
 QUESTION_ROUTES = ("/api/ask", "/api/ask/stream", "/api/officer/ask", "/api/search")
 
 
 # --- what is let through, and why ---------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Tolerated:
@@ -59,22 +65,38 @@ def _error_code(response: schemathesis.Response) -> str | None:
 
 
 def _blank_question_allowed_by_schema(failure, case, response) -> bool:
-    return (failure.code == "ST202" and case.operation.path in QUESTION_ROUTES
-            and _error_code(response) == "empty_query")
+    return (
+        failure.code == "ST202"
+        and case.operation.path in QUESTION_ROUTES
+        and _error_code(response) == "empty_query"
+    )
 
 
-UPLOAD_REFUSALS = ("bad_file_name", "unsupported_type", "not_a_document", "not_utf8", "empty_file",
-                   "not_a_procedure", "unreadable_document")
+UPLOAD_REFUSALS = (
+    "bad_file_name",
+    "unsupported_type",
+    "not_a_document",
+    "not_utf8",
+    "empty_file",
+    "not_a_procedure",
+    "unreadable_document",
+)
 
 
 def _upload_refused_for_its_content(failure, case, response) -> bool:
-    return (failure.code == "ST202" and case.operation.label == "POST /api/admin/documents"
-            and _error_code(response) in UPLOAD_REFUSALS)
+    return (
+        failure.code == "ST202"
+        and case.operation.label == "POST /api/admin/documents"
+        and _error_code(response) in UPLOAD_REFUSALS
+    )
 
 
 TOLERATED = [
-    Tolerated("defect: a blank question is refused but the schema allows one "
-              "(test_the_schema_says_a_question_cannot_be_blank)", _blank_question_allowed_by_schema),
+    Tolerated(
+        "defect: a blank question is refused but the schema allows one "
+        "(test_the_schema_says_a_question_cannot_be_blank)",
+        _blank_question_allowed_by_schema,
+    ),
     # Not a defect: whether bytes are a readable PDF/DOCX/UTF-8 text/procedure JSON is beyond
     # what a schema can state, so a schema-valid upload may be refused for what it contains.
     Tolerated("uploads are checked by their content", _upload_refused_for_its_content),
@@ -88,8 +110,12 @@ def call_and_validate(case: schemathesis.Case, **kwargs) -> schemathesis.Respons
     try:
         case.validate_response(response)
     except FailureGroup as group:
-        rest = [f for f in group.exceptions
-                if response.status_code >= 500 or not any(t.matches(f, case, response) for t in TOLERATED)]
+        rest = [
+            f
+            for f in group.exceptions
+            if response.status_code >= 500
+            or not any(t.matches(f, case, response) for t in TOLERATED)
+        ]
         if len(rest) == len(group.exceptions):
             raise
         if rest:  # the report (and its curl command) is schemathesis's own
@@ -119,6 +145,7 @@ def _node_id_for_schemathesis(request):
 
 # --- fast: in-process --------------------------------------------------------------------------
 
+
 def make_app(tmp: Path) -> FastAPI:
     """The app over the tiny corpus with both keys set (so the officer and admin routes are in
     the schema) and no practical rate limit. A fresh one per use: the app's journal closes with
@@ -127,8 +154,14 @@ def make_app(tmp: Path) -> FastAPI:
     corpus.mkdir()
     for name, text in TINY.items():
         (corpus / name).write_text(text, encoding="utf-8")
-    config = Settings(data_dir=tmp / "data", corpus_dir=corpus, admin_api_key=ADMIN_KEY,
-                      officer_api_key=OFFICER_KEY, rate_limit_per_minute=NO_LIMIT, rate_limit_burst=NO_LIMIT)
+    config = Settings(
+        data_dir=tmp / "data",
+        corpus_dir=corpus,
+        admin_api_key=ADMIN_KEY,
+        officer_api_key=OFFICER_KEY,
+        rate_limit_per_minute=NO_LIMIT,
+        rate_limit_burst=NO_LIMIT,
+    )
     engine = build_engine(config, embedder=HashEmbedder())
     engine.ingest([corpus])
     return create_app(config, engine)
@@ -136,7 +169,9 @@ def make_app(tmp: Path) -> FastAPI:
 
 @pytest.fixture
 def asgi_schema(tmp_path):
-    return checked_as_the_contract_says(schemathesis.openapi.from_asgi("/openapi.json", make_app(tmp_path)))
+    return checked_as_the_contract_says(
+        schemathesis.openapi.from_asgi("/openapi.json", make_app(tmp_path))
+    )
 
 
 @pytest.fixture
@@ -162,6 +197,7 @@ def test_in_process_fuzzing_with_the_admin_key(case):
 
 # --- the fuzzer's findings, pinned -------------------------------------------------------------
 
+
 @pytest.fixture
 def client(tmp_path):
     with TestClient(make_app(tmp_path), raise_server_exceptions=False) as client:
@@ -177,13 +213,17 @@ def test_405_names_the_allowed_methods(client):
 
 @pytest.mark.parametrize("model, field", [("AskIn", "question"), ("SearchIn", "query")])
 def test_the_schema_states_the_question_length(client, model, field):
-    declared = client.get("/openapi.json").json()["components"]["schemas"][model]["properties"][field]
+    declared = client.get("/openapi.json").json()["components"]["schemas"][model]["properties"][
+        field
+    ]
     assert declared.get("minLength") == 1 and declared.get("maxLength") == 2000, declared
 
 
 @pytest.mark.parametrize("model, field", [("AskIn", "question"), ("SearchIn", "query")])
 def test_the_schema_says_a_question_cannot_be_blank(client, model, field):
-    declared = client.get("/openapi.json").json()["components"]["schemas"][model]["properties"][field]
+    declared = client.get("/openapi.json").json()["components"]["schemas"][model]["properties"][
+        field
+    ]
     assert "pattern" in declared, declared
 
 
@@ -201,15 +241,21 @@ def test_due_before_must_be_an_iso_date(client, value):
 
 def test_the_schema_states_the_stored_name_pattern(client):
     # Found by the fuzzer: names that cannot be stored names got a 400 the schema did not explain.
-    operation = client.get("/openapi.json").json()["paths"]["/api/admin/documents/{stored_as}"]["delete"]
+    operation = client.get("/openapi.json").json()["paths"]["/api/admin/documents/{stored_as}"][
+        "delete"
+    ]
     [declared] = [p["schema"] for p in operation["parameters"] if p["name"] == "stored_as"]
     assert "pattern" in declared, declared
 
 
 # --- slow: the real server over HTTP -----------------------------------------------------------
 
-LIVE_ENV = {"TTHC_ADMIN_API_KEY": ADMIN_KEY, "TTHC_OFFICER_API_KEY": OFFICER_KEY,
-            "TTHC_RATE_LIMIT_PER_MINUTE": str(NO_LIMIT), "TTHC_RATE_LIMIT_BURST": str(NO_LIMIT)}
+LIVE_ENV = {
+    "TTHC_ADMIN_API_KEY": ADMIN_KEY,
+    "TTHC_OFFICER_API_KEY": OFFICER_KEY,
+    "TTHC_RATE_LIMIT_PER_MINUTE": str(NO_LIMIT),
+    "TTHC_RATE_LIMIT_BURST": str(NO_LIMIT),
+}
 
 
 @pytest.fixture(scope="module")

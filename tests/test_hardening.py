@@ -32,12 +32,6 @@ OUT_OF_SCOPE = "Giá vàng hôm nay bao nhiêu?"
 EVENT_WAIT = 30.0  # seconds an Event may take before the test fails instead of hanging
 
 
-
-
-
-
-
-
 @pytest.fixture
 def client(serve) -> TestClient:
     return serve()
@@ -67,6 +61,7 @@ def sse_events(text: str) -> list[tuple[str, dict]]:
 
 
 # --- security headers ---------------------------------------------------------------------
+
 
 def assert_security_headers(response: httpx.Response) -> None:
     csp = response.headers.get("content-security-policy", "")
@@ -121,12 +116,15 @@ def test_security_headers_even_on_an_internal_error(client, engine, monkeypatch)
 
 # --- body and question limits -------------------------------------------------------------
 
+
 def test_a_json_body_over_the_limit_is_refused_413_with_a_vietnamese_message(serve):
     client = serve(max_body_bytes=1024)
     body = json.dumps({"question": "Thủ tục đăng ký khai sinh cần gì? " * 60}, ensure_ascii=False)
     assert len(body.encode()) > 1024
 
-    response = client.post("/api/ask", content=body.encode(), headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/ask", content=body.encode(), headers={"content-type": "application/json"}
+    )
 
     error = assert_error(response, 413)
     assert error["code"] == "body_too_large"
@@ -149,7 +147,9 @@ def over_2kb_in_chunks():
 def test_a_chunked_body_without_content_length_over_the_limit_is_refused_413(serve):
     client = serve(max_body_bytes=1024)
 
-    response = client.post("/api/ask", content=over_2kb_in_chunks(), headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/ask", content=over_2kb_in_chunks(), headers={"content-type": "application/json"}
+    )
 
     assert "content-length" not in response.request.headers
     assert response.request.headers["transfer-encoding"] == "chunked"
@@ -164,7 +164,9 @@ def test_a_chunked_body_under_the_limit_is_answered(serve):
         yield '{"question": "Xã Dân Hòa ban hành '.encode()
         yield 'kế hoạch chuyển đổi số khi nào?"}'.encode()
 
-    response = client.post("/api/ask", content=chunks(), headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/ask", content=chunks(), headers={"content-type": "application/json"}
+    )
 
     assert response.status_code == 200, response.text
     assert response.json()["citations"]
@@ -180,6 +182,7 @@ def test_a_question_over_2000_characters_is_413_and_an_empty_one_422(client):
 
 
 # --- rate limit ---------------------------------------------------------------------------
+
 
 def test_the_fourth_quick_question_from_one_client_is_refused_429_with_retry_after(serve):
     client = serve(rate_limit_per_minute=60, rate_limit_burst=3)
@@ -217,11 +220,15 @@ def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget(serve):
     second = {"X-Forwarded-For": "198.51.100.20"}
 
     for _ in range(3):
-        assert client.post("/api/ask", json={"question": QUESTION}, headers=first).status_code == 200
+        assert (
+            client.post("/api/ask", json={"question": QUESTION}, headers=first).status_code == 200
+        )
     assert_error(client.post("/api/ask", json={"question": QUESTION}, headers=first), 429)
 
     for _ in range(3):
-        assert client.post("/api/ask", json={"question": QUESTION}, headers=second).status_code == 200
+        assert (
+            client.post("/api/ask", json={"question": QUESTION}, headers=second).status_code == 200
+        )
     assert_error(client.post("/api/ask", json={"question": QUESTION}, headers=second), 429)
 
 
@@ -230,9 +237,17 @@ def test_behind_a_proxy_a_forged_first_forwarded_entry_does_not_buy_a_new_budget
     frozen_rate_limit(client)
     for n in range(3):
         headers = {"X-Forwarded-For": f"10.9.9.{n}, 203.0.113.7"}
-        assert client.post("/api/ask", json={"question": QUESTION}, headers=headers).status_code == 200
-    assert_error(client.post("/api/ask", json={"question": QUESTION},
-                             headers={"X-Forwarded-For": "10.9.9.99, 203.0.113.7"}), 429)
+        assert (
+            client.post("/api/ask", json={"question": QUESTION}, headers=headers).status_code == 200
+        )
+    assert_error(
+        client.post(
+            "/api/ask",
+            json={"question": QUESTION},
+            headers={"X-Forwarded-For": "10.9.9.99, 203.0.113.7"},
+        ),
+        429,
+    )
 
 
 def test_searches_by_get_count_against_the_budget_too(serve):
@@ -250,8 +265,12 @@ def test_without_a_trusted_proxy_a_forged_forwarded_for_does_not_buy_a_new_budge
 
     for n in range(3):
         headers = {"X-Forwarded-For": f"203.0.113.{n}"}
-        assert client.post("/api/ask", json={"question": QUESTION}, headers=headers).status_code == 200
-    forged = client.post("/api/ask", json={"question": QUESTION}, headers={"X-Forwarded-For": "203.0.113.99"})
+        assert (
+            client.post("/api/ask", json={"question": QUESTION}, headers=headers).status_code == 200
+        )
+    forged = client.post(
+        "/api/ask", json={"question": QUESTION}, headers={"X-Forwarded-For": "203.0.113.99"}
+    )
 
     assert_error(forged, 429)
 
@@ -295,6 +314,7 @@ def test_token_buckets_retry_after_rounds_up_to_whole_seconds():
 
 # --- request time limit and the event loop ------------------------------------------------
 
+
 class Blocking:
     """Wraps `engine.ask`: signals when a question is inside, then waits to be released."""
 
@@ -328,8 +348,16 @@ def test_a_question_over_the_time_limit_gets_503_busy_with_retry_after(serve, en
 def live_app(tmp_path: Path, tiny_corpus, engine):
     """The app on a real uvicorn server in a thread, on a free loopback port."""
     app = create_app(tiny_settings(tmp_path, tiny_corpus), engine)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_config=None,
-                                           access_log=False, lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=free_port(),
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + EVENT_WAIT
@@ -346,8 +374,11 @@ def test_healthz_answers_while_a_question_is_being_worked_on(live_app, engine, m
     blocking = Blocking(engine.ask)
     monkeypatch.setattr(engine, "ask", blocking)
     answered: list[httpx.Response] = []
-    asker = threading.Thread(target=lambda: answered.append(
-        httpx.post(live_app + "/api/ask", json={"question": QUESTION}, timeout=EVENT_WAIT)))
+    asker = threading.Thread(
+        target=lambda: answered.append(
+            httpx.post(live_app + "/api/ask", json={"question": QUESTION}, timeout=EVENT_WAIT)
+        )
+    )
     asker.start()
     try:
         assert blocking.inside.wait(EVENT_WAIT), "the question never reached the engine"
@@ -355,7 +386,9 @@ def test_healthz_answers_while_a_question_is_being_worked_on(live_app, engine, m
         health = httpx.get(live_app + "/healthz", timeout=EVENT_WAIT)
 
         assert health.status_code == 200 and health.json() == {"status": "ok"}
-        assert not answered and not blocking.release.is_set(), "the question is still being worked on"
+        assert not answered and not blocking.release.is_set(), (
+            "the question is still being worked on"
+        )
     finally:
         blocking.release.set()
         asker.join(EVENT_WAIT)
@@ -365,10 +398,16 @@ def test_healthz_answers_while_a_question_is_being_worked_on(live_app, engine, m
 
 # --- CORS ---------------------------------------------------------------------------------
 
+
 def preflight(client: TestClient, origin: str) -> httpx.Response:
-    return client.options("/api/ask/stream", headers={
-        "Origin": origin, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type"})
+    return client.options(
+        "/api/ask/stream",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
 
 
 def test_cors_preflight_allows_the_configured_portal_only(serve):
@@ -385,8 +424,11 @@ def test_cors_preflight_allows_the_configured_portal_only(serve):
 
 
 def test_cors_answers_carry_the_portal_origin_even_when_rate_limited(serve):
-    client = serve(cors_origins="http://portal.example, http://other.example/",
-                   rate_limit_per_minute=60, rate_limit_burst=1)
+    client = serve(
+        cors_origins="http://portal.example, http://other.example/",
+        rate_limit_per_minute=60,
+        rate_limit_burst=1,
+    )
     frozen_rate_limit(client)
     origin = {"Origin": "http://other.example"}
 
@@ -403,14 +445,19 @@ def test_cors_answers_carry_the_portal_origin_even_when_rate_limited(serve):
 def test_without_cors_origins_no_origin_is_allowed(client):
     response = preflight(client, "http://portal.example")
     assert "access-control-allow-origin" not in response.headers
-    answer = client.post("/api/ask", json={"question": QUESTION}, headers={"Origin": "http://portal.example"})
+    answer = client.post(
+        "/api/ask", json={"question": QUESTION}, headers={"Origin": "http://portal.example"}
+    )
     assert answer.status_code == 200 and "access-control-allow-origin" not in answer.headers
 
 
 # --- the answer as Server-Sent Events -----------------------------------------------------
 
+
 def test_the_stream_sends_start_tokens_done_and_the_tokens_make_the_answer(client):
-    response = client.post("/api/ask/stream", json={"question": QUESTION, "session_id": "phien-sse"})
+    response = client.post(
+        "/api/ask/stream", json={"question": QUESTION, "session_id": "phien-sse"}
+    )
 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/event-stream")
@@ -451,12 +498,15 @@ def test_a_bad_stream_request_is_a_json_error_not_a_stream(client):
 
 # --- feedback -----------------------------------------------------------------------------
 
+
 def test_feedback_up_and_down_on_an_answer(client):
     answer_id = ask(client).json()["answer_id"]
 
     for rating in ("up", "down"):
-        response = client.post("/api/feedback", json={"answer_id": answer_id, "rating": rating,
-                                                      "comment": "Câu trả lời rõ ràng."})
+        response = client.post(
+            "/api/feedback",
+            json={"answer_id": answer_id, "rating": rating, "comment": "Câu trả lời rõ ràng."},
+        )
         assert response.status_code == 200 and response.json() == {"ok": True}
 
     rows = client.app.state.journal.rows("feedback")
@@ -464,7 +514,9 @@ def test_feedback_up_and_down_on_an_answer(client):
 
 
 def test_feedback_on_an_unknown_answer_is_404(client):
-    error = assert_error(client.post("/api/feedback", json={"answer_id": "0123abcd" * 4, "rating": "up"}), 404)
+    error = assert_error(
+        client.post("/api/feedback", json={"answer_id": "0123abcd" * 4, "rating": "up"}), 404
+    )
     assert error["code"] == "answer_not_found"
 
 
@@ -472,11 +524,14 @@ def test_feedback_refuses_bad_ratings_ids_and_long_comments(client):
     answer_id = ask(client).json()["answer_id"]
 
     for rating in ("good", "", 1, None):
-        assert_error(client.post("/api/feedback", json={"answer_id": answer_id, "rating": rating}), 422)
+        assert_error(
+            client.post("/api/feedback", json={"answer_id": answer_id, "rating": rating}), 422
+        )
     for bad_id in ("", "../x", "ABC XYZ", "a" * 65):
         assert_error(client.post("/api/feedback", json={"answer_id": bad_id, "rating": "up"}), 422)
-    long_comment = client.post("/api/feedback", json={"answer_id": answer_id, "rating": "down",
-                                                      "comment": "ý " * 501})
+    long_comment = client.post(
+        "/api/feedback", json={"answer_id": answer_id, "rating": "down", "comment": "ý " * 501}
+    )
     assert long_comment.status_code in (413, 422)
     assert_error(long_comment, long_comment.status_code)
     assert client.app.state.journal.rows("feedback") == [], "nothing refused was kept"
@@ -484,12 +539,18 @@ def test_feedback_refuses_bad_ratings_ids_and_long_comments(client):
 
 # --- deleting a conversation --------------------------------------------------------------
 
+
 def test_deleting_a_session_removes_its_questions_feedback_and_memory(client, engine):
     first = ask(client, session_id="phien-xoa").json()
     second = ask(client, "Còn xã Đức An thì sao?", session_id="phien-xoa").json()
     other = ask(client, session_id="phien-khac").json()
     for answer in (first, other):
-        assert client.post("/api/feedback", json={"answer_id": answer["answer_id"], "rating": "up"}).status_code == 200
+        assert (
+            client.post(
+                "/api/feedback", json={"answer_id": answer["answer_id"], "rating": "up"}
+            ).status_code
+            == 200
+        )
     journal = client.app.state.journal
     assert len(journal.rows("questions")) == 3
     assert engine.conversations.history("phien-xoa")
@@ -514,6 +575,7 @@ def test_deleting_an_unknown_session_is_harmless(client):
 
 # --- suggestions and notices --------------------------------------------------------------
 
+
 def test_suggestions_are_vietnamese_questions(client):
     response = client.get("/api/suggestions")
 
@@ -535,13 +597,19 @@ def test_about_says_it_is_an_ai_and_how_long_questions_are_kept(serve):
 
 # --- metrics ------------------------------------------------------------------------------
 
+
 def test_metrics_after_answers_and_abstentions_are_valid_prometheus_text(client):
     assert ask(client).json()["abstained"] is False
     assert ask(client, OUT_OF_SCOPE).json()["abstained"] is True
 
     text = client.get("/metrics").text
 
-    for name in ("tthc_request_seconds_bucket", "tthc_abstention_ratio", "tthc_index_chunks", "tthc_index_bytes"):
+    for name in (
+        "tthc_request_seconds_bucket",
+        "tthc_abstention_ratio",
+        "tthc_index_chunks",
+        "tthc_index_bytes",
+    ):
         assert any(line.startswith(name) for line in text.splitlines()), name
     assert "tthc_answers_total{" in text and "tthc_abstentions_total{" in text
     assert "tthc_abstention_ratio 0.5" in text
@@ -550,11 +618,16 @@ def test_metrics_after_answers_and_abstentions_are_valid_prometheus_text(client)
     assert float(chunks.split()[1]) == client.get("/readyz").json()["chunks"] > 0
     size = next(line for line in text.splitlines() if line.startswith("tthc_index_bytes "))
     assert float(size.split()[1]) > 0
-    bad = [line for line in text.splitlines() if line and not line.startswith("#") and not _METRIC_LINE.match(line)]
+    bad = [
+        line
+        for line in text.splitlines()
+        if line and not line.startswith("#") and not _METRIC_LINE.match(line)
+    ]
     assert not bad, bad
 
 
 # --- never a stack trace ------------------------------------------------------------------
+
 
 def test_an_engine_failure_is_a_500_json_error_without_a_traceback(client, engine, monkeypatch):
     def broken(*args, **kwargs):

@@ -25,7 +25,9 @@ TITLES = {
     "duc-an-2026": "Kế hoạch Cải cách hành chính nhà nước năm 2026 xã Đức An",
 }
 # One Prometheus exposition line: name{label="value",...} number
-_METRIC_LINE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\\n])*",?)*\})? -?[0-9.eE+]+$')
+_METRIC_LINE = re.compile(
+    r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\\n])*",?)*\})? -?[0-9.eE+]+$'
+)
 
 
 @pytest.fixture
@@ -50,6 +52,7 @@ def search(client, **body):
 
 
 # --- search -------------------------------------------------------------------------------
+
 
 def test_search_returns_ranked_citations_with_the_contract_fields(client):
     response = search(client, query="kế hoạch chuyển đổi số năm 2026", k=10)
@@ -101,8 +104,11 @@ def test_kind_filter_with_no_matching_documents_returns_no_results(client):
 
 # --- bad input ----------------------------------------------------------------------------
 
+
 def test_malformed_json_is_a_400(client):
-    response = client.post("/api/search", content=b'{"query": "chuy', headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/search", content=b'{"query": "chuy', headers={"content-type": "application/json"}
+    )
     assert_error(response, 400)
 
 
@@ -125,8 +131,23 @@ def test_malformed_json_is_a_400(client):
         ({"query": "chuyển đổi số", "k": 1000}, 422),
         ({"query": "chuyển đổi số", "k": -1}, 422),
     ],
-    ids=["blank", "unicode-blank", "too-long", "query-int", "query-null", "k-text", "filters-text",
-         "missing-query", "empty-object", "array", "unknown-kind", "year-out-of-range", "k-0", "k-1000", "k-negative"],
+    ids=[
+        "blank",
+        "unicode-blank",
+        "too-long",
+        "query-int",
+        "query-null",
+        "k-text",
+        "filters-text",
+        "missing-query",
+        "empty-object",
+        "array",
+        "unknown-kind",
+        "year-out-of-range",
+        "k-0",
+        "k-1000",
+        "k-negative",
+    ],
 )
 def test_bad_search_requests_get_a_vietnamese_4xx(client, body, status):
     assert_error(client.post("/api/search", json=body), status)
@@ -152,6 +173,7 @@ def test_unknown_path_and_wrong_method_are_json_errors(client):
 
 
 # --- documents, health, metrics -------------------------------------------------------------
+
 
 def test_documents_lists_both_documents_with_titles_and_no_server_paths(client):
     response = client.get("/api/documents")
@@ -192,12 +214,17 @@ def test_metrics_stay_valid_prometheus_text_after_odd_request_paths(client):
 
     text = client.get("/metrics").text
 
-    bad = [line for line in text.splitlines() if line and not line.startswith("#") and not _METRIC_LINE.match(line)]
+    bad = [
+        line
+        for line in text.splitlines()
+        if line and not line.startswith("#") and not _METRIC_LINE.match(line)
+    ]
     assert bad == [], text
     assert not any(line.startswith("gia_mao") for line in text.splitlines()), text
 
 
 # --- no index yet -------------------------------------------------------------------------
+
 
 def test_without_an_index_the_service_is_alive_but_not_ready(client_without_index):
     client = client_without_index

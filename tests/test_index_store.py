@@ -32,7 +32,11 @@ def test_editing_one_file_reprocesses_only_that_file(tiny_corpus, tmp_path, hash
     before = store.load()
     duc_an_chunks = [c for c in before.chunks if c.doc_id == "duc-an-2026"]
     edited = tiny_corpus / "dan-hoa-2026.txt"
-    edited.write_text(edited.read_text(encoding="utf-8") + "- Tổ chức đối thoại với người dân trong Quý III/2026.\n", encoding="utf-8")
+    edited.write_text(
+        edited.read_text(encoding="utf-8")
+        + "- Tổ chức đối thoại với người dân trong Quý III/2026.\n",
+        encoding="utf-8",
+    )
     texts_before = hash_embedder.texts
     report = _ingest(tiny_corpus, store, hash_embedder)
     assert report.updated == ["dan-hoa-2026.txt"] and report.unchanged == ["duc-an-2026.md"]
@@ -40,7 +44,9 @@ def test_editing_one_file_reprocesses_only_that_file(tiny_corpus, tmp_path, hash
     assert after.name != first.generation
     new_dan_hoa = [c for c in after.chunks if c.doc_id == "dan-hoa-2026"]
     assert hash_embedder.texts - texts_before == len(new_dan_hoa)  # only the edited file embedded
-    assert [c.id for c in after.chunks if c.doc_id == "duc-an-2026"] == [c.id for c in duc_an_chunks]
+    assert [c.id for c in after.chunks if c.doc_id == "duc-an-2026"] == [
+        c.id for c in duc_an_chunks
+    ]
     hits = Searcher(after, hash_embedder).search("đối thoại với người dân Quý III/2026", k=1)
     assert "Quý III/2026" in hits[0].chunk.text
 
@@ -50,10 +56,17 @@ def test_removed_file_is_removed_and_other_roots_are_kept(tiny_corpus, tmp_path,
     _ingest(tiny_corpus, store, hash_embedder)
     extra = tmp_path / "extra"
     extra.mkdir()
-    (extra / "loc-binh.txt").write_text("KẾ HOẠCH\nCải cách hành chính xã Lộc Bình giai đoạn 2026 - 2030\n- Phủ sóng 5G toàn xã.\n", encoding="utf-8")
+    (extra / "loc-binh.txt").write_text(
+        "KẾ HOẠCH\nCải cách hành chính xã Lộc Bình giai đoạn 2026 - 2030\n- Phủ sóng 5G toàn xã.\n",
+        encoding="utf-8",
+    )
     added = update([extra], store, hash_embedder)
     assert added.added == ["loc-binh.txt"] and not added.removed
-    assert {d["doc_id"] for d in store.load().documents} == {"dan-hoa-2026", "duc-an-2026", "loc-binh"}
+    assert {d["doc_id"] for d in store.load().documents} == {
+        "dan-hoa-2026",
+        "duc-an-2026",
+        "loc-binh",
+    }
     (tiny_corpus / "duc-an-2026.md").unlink()
     report = _ingest(tiny_corpus, store, hash_embedder)
     assert report.removed == ["duc-an-2026.md"]
@@ -64,21 +77,30 @@ def test_removed_file_is_removed_and_other_roots_are_kept(tiny_corpus, tmp_path,
 def test_corrupt_generation_falls_back_to_previous(tiny_corpus, tmp_path, hash_embedder):
     store = Store(tmp_path / "data")
     first = _ingest(tiny_corpus, store, hash_embedder).generation
-    (tiny_corpus / "dan-hoa-2026.txt").write_text("KẾ HOẠCH\nBản sửa đổi của xã Dân Hòa\n- Nội dung mới.\n", encoding="utf-8")
+    (tiny_corpus / "dan-hoa-2026.txt").write_text(
+        "KẾ HOẠCH\nBản sửa đổi của xã Dân Hòa\n- Nội dung mới.\n", encoding="utf-8"
+    )
     second = _ingest(tiny_corpus, store, hash_embedder).generation
     assert store.load().name == second
     chunks_file = store.generations / second / "chunks.jsonl"
-    chunks_file.write_text(chunks_file.read_text(encoding="utf-8").replace("Nội dung mới", "Nội dung giả"), encoding="utf-8")
+    chunks_file.write_text(
+        chunks_file.read_text(encoding="utf-8").replace("Nội dung mới", "Nội dung giả"),
+        encoding="utf-8",
+    )
     assert store.load().name == first  # checksum fails → previous generation serves
     shutil.rmtree(store.generations / first)
     with pytest.raises(IndexMissing, match="tthc ingest"):
         store.load()
 
 
-def test_crash_while_writing_keeps_previous_index(tiny_corpus, tmp_path, hash_embedder, monkeypatch):
+def test_crash_while_writing_keeps_previous_index(
+    tiny_corpus, tmp_path, hash_embedder, monkeypatch
+):
     store = Store(tmp_path / "data")
     first = _ingest(tiny_corpus, store, hash_embedder).generation
-    (tiny_corpus / "dan-hoa-2026.txt").write_text("KẾ HOẠCH\nxã Dân Hòa\n- Nội dung khác.\n", encoding="utf-8")
+    (tiny_corpus / "dan-hoa-2026.txt").write_text(
+        "KẾ HOẠCH\nxã Dân Hòa\n- Nội dung khác.\n", encoding="utf-8"
+    )
 
     def crash(self, path):
         path.write_bytes(b"half a faiss index")
@@ -100,7 +122,10 @@ def test_manifest_records_model_segmenter_and_hashes(tiny_corpus, tmp_path, hash
     folder = store.generations / store.current_name()
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["model"] == hash_embedder.name and manifest["dim"] == hash_embedder.dim
-    assert manifest["segmenter"].startswith("underthesea") and manifest["format_version"] == FORMAT_VERSION
+    assert (
+        manifest["segmenter"].startswith("underthesea")
+        and manifest["format_version"] == FORMAT_VERSION
+    )
     assert all(len(s["sha256"]) == 64 for s in manifest["sources"].values())
     checksums = json.loads((folder / "checksums.json").read_text())
     assert set(checksums) == {"manifest.json", "documents.jsonl", "chunks.jsonl", "dense.faiss"}

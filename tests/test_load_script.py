@@ -14,7 +14,13 @@ from live import running_server
 
 from eval import load
 
-ANSWER = {"answer": "Theo thủ tục …", "citations": [], "abstained": False, "mode": "extractive", "session_id": "s"}
+ANSWER = {
+    "answer": "Theo thủ tục …",
+    "citations": [],
+    "abstained": False,
+    "mode": "extractive",
+    "session_id": "s",
+}
 
 
 def run_against(handler, seconds: float = 0.3) -> load.Tally:
@@ -23,19 +29,32 @@ def run_against(handler, seconds: float = 0.3) -> load.Tally:
     tally.ended = tally.started + seconds
 
     async def go():
-        async with httpx.AsyncClient(base_url="http://stub", transport=httpx.MockTransport(handler)) as http:
+        async with httpx.AsyncClient(
+            base_url="http://stub", transport=httpx.MockTransport(handler)
+        ) as http:
             await load.client_loop(http, ["câu hỏi"], 0, tally, forwarded_for=None)
 
     asyncio.run(go())
     return tally
 
 
-@pytest.mark.parametrize("response, kind", [
-    (httpx.Response(500, json={"error": {"code": "internal", "message": "Hệ thống gặp lỗi."}}), "5xx"),
-    (httpx.Response(200, text="<html>ok</html>"), "not contract JSON"),
-    (httpx.Response(200, json={"answer": "thiếu các trường khác"}), "not contract JSON"),
-    (httpx.Response(404, json={"error": {"code": "http_404", "message": "Không tìm thấy."}}), "unexpected 404"),
-])
+@pytest.mark.parametrize(
+    "response, kind",
+    [
+        (
+            httpx.Response(
+                500, json={"error": {"code": "internal", "message": "Hệ thống gặp lỗi."}}
+            ),
+            "5xx",
+        ),
+        (httpx.Response(200, text="<html>ok</html>"), "not contract JSON"),
+        (httpx.Response(200, json={"answer": "thiếu các trường khác"}), "not contract JSON"),
+        (
+            httpx.Response(404, json={"error": {"code": "http_404", "message": "Không tìm thấy."}}),
+            "unexpected 404",
+        ),
+    ],
+)
 def test_failures_are_counted_as_errors(response, kind):
     tally = run_against(lambda request: response)
 
@@ -57,8 +76,11 @@ def test_a_429_is_no_error_and_the_client_waits_as_told():
         asked.append(request)
         if len(asked) == 1:
             return httpx.Response(200, json=ANSWER)
-        return httpx.Response(429, headers={"Retry-After": "1"},
-                              json={"error": {"code": "rate_limited", "message": "Bạn hỏi quá nhanh."}})
+        return httpx.Response(
+            429,
+            headers={"Retry-After": "1"},
+            json={"error": {"code": "rate_limited", "message": "Bạn hỏi quá nhanh."}},
+        )
 
     tally = run_against(limited, seconds=0.5)
 
@@ -81,6 +103,7 @@ def test_the_figures_come_from_the_measured_window_only():
 
 
 # --- against a real server --------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
@@ -120,8 +143,21 @@ def test_a_restarted_server_answers_its_first_concurrent_questions(server, capsy
     # Found by this script: underthesea loads its segmenter on first use, not thread-safely, so
     # the first questions a restarted server got at once failed with 500 (fixed in Engine.load).
     # The index is already built (by `server`): the new process has segmented nothing yet.
-    code = load.main(["--start", "--data", str(server.data_dir), "--clients", "8", "--seconds", "3",
-                      "--warmup", "0", "--distinct-clients", "--json"])
+    code = load.main(
+        [
+            "--start",
+            "--data",
+            str(server.data_dir),
+            "--clients",
+            "8",
+            "--seconds",
+            "3",
+            "--warmup",
+            "0",
+            "--distinct-clients",
+            "--json",
+        ]
+    )
     figures = json.loads(capsys.readouterr().out)
 
     assert figures["errors"] == {}, figures["error_examples"]

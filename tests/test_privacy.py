@@ -34,24 +34,28 @@ EMAIL = MASK["email"]
 
 # --- redact -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, secret", [
-    ("Tôi có CCCD 001099012345 cần làm lại giấy tờ", "001099012345"),
-    ("Số căn cước 001 099 012 345 của tôi", "001 099 012 345"),
-    ("CCCD:001099012345.", "001099012345"),
-    ("CMND cũ số 123456789 đã hết hạn", "123456789"),
-    ("Gọi tôi: 0912345678", "0912345678"),
-    ("Gọi tôi: 0912 345 678", "0912 345 678"),
-    ("Gọi tôi: 0912.345.678", "0912.345.678"),
-    ("Gọi tôi: 0912-345-678", "0912-345-678"),
-    ("Gọi tôi: +84 912 345 678", "912 345 678"),
-    ("Gọi tôi: +84912345678", "84912345678"),
-    ("số máy bàn 024 3825 1234", "3825 1234"),
-    ("(0912345678)", "0912345678"),
-    ("Số điện thoại của tôi là (091) 234 5678", "234 5678"),
-    ("sdt +84 (912) 345 678", "345 678"),
-    ("gọi 0912 - 345 - 678 nhé", "345 - 678"),
-    ("gọi 0912_345_678", "0912_345_678"),
-])
+
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("Tôi có CCCD 001099012345 cần làm lại giấy tờ", "001099012345"),
+        ("Số căn cước 001 099 012 345 của tôi", "001 099 012 345"),
+        ("CCCD:001099012345.", "001099012345"),
+        ("CMND cũ số 123456789 đã hết hạn", "123456789"),
+        ("Gọi tôi: 0912345678", "0912345678"),
+        ("Gọi tôi: 0912 345 678", "0912 345 678"),
+        ("Gọi tôi: 0912.345.678", "0912.345.678"),
+        ("Gọi tôi: 0912-345-678", "0912-345-678"),
+        ("Gọi tôi: +84 912 345 678", "912 345 678"),
+        ("Gọi tôi: +84912345678", "84912345678"),
+        ("số máy bàn 024 3825 1234", "3825 1234"),
+        ("(0912345678)", "0912345678"),
+        ("Số điện thoại của tôi là (091) 234 5678", "234 5678"),
+        ("sdt +84 (912) 345 678", "345 678"),
+        ("gọi 0912 - 345 - 678 nhé", "345 - 678"),
+        ("gọi 0912_345_678", "0912_345_678"),
+    ],
+)
 def test_redact_masks_identity_card_and_phone_numbers(text, secret):
     masked = redact(text)
 
@@ -60,11 +64,14 @@ def test_redact_masks_identity_card_and_phone_numbers(text, secret):
     assert not any(run in masked for run in ("0912", "345678", "099012", "123456789"))
 
 
-@pytest.mark.parametrize("text", [
-    "Liên hệ nguyen.van.a@gmail.com để được hỗ trợ",
-    "thư: tran-thi.b+hoso@ubnd.danhoa.hanoi.gov.vn.",
-    "Email:A.B@Mail.VN",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Liên hệ nguyen.van.a@gmail.com để được hỗ trợ",
+        "thư: tran-thi.b+hoso@ubnd.danhoa.hanoi.gov.vn.",
+        "Email:A.B@Mail.VN",
+    ],
+)
 def test_redact_masks_email_addresses(text):
     masked = redact(text)
 
@@ -72,43 +79,54 @@ def test_redact_masks_email_addresses(text):
 
 
 def test_redact_masks_everything_in_a_citizen_question_and_keeps_the_rest():
-    question = ("Tôi có CCCD 001099012345, số điện thoại 0912 345 678, e-mail an.nguyen@gmail.com, "
-                "muốn làm giấy khai sinh cho con thì cần giấy tờ gì?")
+    question = (
+        "Tôi có CCCD 001099012345, số điện thoại 0912 345 678, e-mail an.nguyen@gmail.com, "
+        "muốn làm giấy khai sinh cho con thì cần giấy tờ gì?"
+    )
 
-    assert redact(question) == (f"Tôi có CCCD {NUMBER}, số điện thoại {NUMBER}, e-mail {EMAIL}, "
-                                "muốn làm giấy khai sinh cho con thì cần giấy tờ gì?")
+    assert redact(question) == (
+        f"Tôi có CCCD {NUMBER}, số điện thoại {NUMBER}, e-mail {EMAIL}, "
+        "muốn làm giấy khai sinh cho con thì cần giấy tờ gì?"
+    )
 
 
-@pytest.mark.parametrize("text", [
-    "Kế hoạch năm 2026",
-    "giai đoạn 2026-2030",
-    "ban hành ngày 15/03/2026",
-    "hạn chót 2026-03-15",
-    "Quý I/2026, Tháng 02/2026",
-    "thủ tục mã 1.001193 và 2.000528",
-    "Quyết định số 1234/QĐ-UBND",
-    "lệ phí 50.000 đồng",
-    "lệ phí 8.000đ mỗi bản",
-    "giá trị 1.200.000.000 đồng",
-    "tổng 1.200.000.000 VNĐ",
-    "98% hồ sơ đúng hạn, 100% số hóa",
-    "giải quyết trong 5 ngày làm việc, 03 bộ hồ sơ",
-    "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kế hoạch năm 2026",
+        "giai đoạn 2026-2030",
+        "ban hành ngày 15/03/2026",
+        "hạn chót 2026-03-15",
+        "Quý I/2026, Tháng 02/2026",
+        "thủ tục mã 1.001193 và 2.000528",
+        "Quyết định số 1234/QĐ-UBND",
+        "lệ phí 50.000 đồng",
+        "lệ phí 8.000đ mỗi bản",
+        "giá trị 1.200.000.000 đồng",
+        "tổng 1.200.000.000 VNĐ",
+        "98% hồ sơ đúng hạn, 100% số hóa",
+        "giải quyết trong 5 ngày làm việc, 03 bộ hồ sơ",
+        "",
+    ],
+)
 def test_redact_leaves_ordinary_text_alone(text):
     assert redact(text) == text
 
 
-@pytest.mark.parametrize("text, secret", [
-    ("CCCD 001099012345,0912345678", "0912345678"),
-    ("SĐT0912345678", "0912345678"),
-    ("gọi 0912345678nhé", "0912345678"),
-])
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("CCCD 001099012345,0912345678", "0912345678"),
+        ("SĐT0912345678", "0912345678"),
+        ("gọi 0912345678nhé", "0912345678"),
+    ],
+)
 def test_redact_masks_numbers_glued_to_letters_or_commas(text, secret):
     assert secret not in redact(text)
 
 
 # --- log lines ----------------------------------------------------------------------------
+
 
 @pytest.fixture
 def captured():
@@ -145,7 +163,9 @@ def test_a_log_record_is_one_json_line_with_the_number_masked_in_its_args(captur
 def test_extra_fields_are_logged_and_masked(captured):
     logger, stream = captured
 
-    logger.info("request", extra={"fields": {"path": "/api/duties", "q": "0912.345.678", "status": 200}})
+    logger.info(
+        "request", extra={"fields": {"path": "/api/duties", "q": "0912.345.678", "status": 200}}
+    )
 
     [entry] = lines_of(stream)
     assert entry["path"] == "/api/duties" and entry["status"] == 200
@@ -182,6 +202,7 @@ def test_a_number_at_the_start_of_a_line_is_masked(captured):
 
 # --- the journal --------------------------------------------------------------------------
 
+
 @pytest.fixture
 def journal(tmp_path: Path):
     opened = Journal(tmp_path / "journal.sqlite", retention_days=30)
@@ -190,8 +211,14 @@ def journal(tmp_path: Path):
 
 
 def test_the_journal_keeps_questions_and_comments_redacted(journal):
-    journal.record_question("a1", "CCCD 001099012345, gọi 0912 345 678: làm khai sinh thế nào?", "s1",
-                            False, "procedure", "extractive")
+    journal.record_question(
+        "a1",
+        "CCCD 001099012345, gọi 0912 345 678: làm khai sinh thế nào?",
+        "s1",
+        False,
+        "procedure",
+        "extractive",
+    )
     journal.record_feedback("a1", "down", "Liên hệ an.nguyen@gmail.com hoặc 0912.345.678")
 
     [question] = journal.rows("questions")
@@ -209,13 +236,18 @@ def test_purge_deletes_rows_older_than_the_retention_period_and_keeps_newer_ones
     ages = {"old": 31 * DAY, "just-over": 30 * DAY + 60, "just-under": 30 * DAY - 60, "new": 3600}
     for n, (name, age) in enumerate(ages.items()):
         answer_id = f"{n:02x}" * 4
-        journal.record_question(answer_id, f"câu hỏi {name}", "s", False, "passages", "extractive", now=now - age)
+        journal.record_question(
+            answer_id, f"câu hỏi {name}", "s", False, "passages", "extractive", now=now - age
+        )
         journal.record_feedback(answer_id, "up", f"góp ý {name}", now=now - age)
 
     removed = journal.purge(now=now)
 
     assert removed == {"questions": 2, "feedback": 2}
-    assert sorted(row[3] for row in journal.rows("questions")) == ["câu hỏi just-under", "câu hỏi new"]
+    assert sorted(row[3] for row in journal.rows("questions")) == [
+        "câu hỏi just-under",
+        "câu hỏi new",
+    ]
     assert sorted(row[4] for row in journal.rows("feedback")) == ["góp ý just-under", "góp ý new"]
     assert journal.purge(now=now) == {"questions": 0, "feedback": 0}
     assert journal.purge(now=now + 30 * DAY) == {"questions": 2, "feedback": 2}
@@ -238,7 +270,9 @@ def test_the_server_purges_expired_rows_when_it_starts(tmp_path: Path, hash_embe
     engine = build_engine(settings, embedder=hash_embedder)
     engine.ingest([tiny_corpus])
     before = Journal(settings.data_dir / "journal.sqlite", retention_days=7)
-    before.record_question("aa", "câu hỏi cũ", "s", False, "passages", "extractive", now=time.time() - 8 * DAY)
+    before.record_question(
+        "aa", "câu hỏi cũ", "s", False, "passages", "extractive", now=time.time() - 8 * DAY
+    )
     before.record_feedback("aa", "up", "góp ý cũ", now=time.time() - 8 * DAY)
     before.record_question("bb", "câu hỏi mới", "s", False, "passages", "extractive")
     before.close()
@@ -253,15 +287,27 @@ def test_the_server_purges_expired_rows_when_it_starts(tmp_path: Path, hash_embe
         assert journal.rows("feedback") == []
 
 
-def test_questions_and_comments_reach_the_journal_redacted_through_the_api(tmp_path, hash_embedder, tiny_corpus):
+def test_questions_and_comments_reach_the_journal_redacted_through_the_api(
+    tmp_path, hash_embedder, tiny_corpus
+):
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=tiny_corpus)
     engine = build_engine(settings, embedder=hash_embedder)
     engine.ingest([tiny_corpus])
     with TestClient(create_app(settings, engine)) as client:
-        answer = client.post("/api/ask", json={
-            "question": "CCCD 001099012345, SĐT 0912 345 678: xã Dân Hòa chuyển đổi số thế nào?"}).json()
-        assert client.post("/api/feedback", json={"answer_id": answer["answer_id"], "rating": "down",
-                                                  "comment": "gọi lại 0912.345.678 hoặc an@gmail.com"}).json()
+        answer = client.post(
+            "/api/ask",
+            json={
+                "question": "CCCD 001099012345, SĐT 0912 345 678: xã Dân Hòa chuyển đổi số thế nào?"
+            },
+        ).json()
+        assert client.post(
+            "/api/feedback",
+            json={
+                "answer_id": answer["answer_id"],
+                "rating": "down",
+                "comment": "gọi lại 0912.345.678 hoặc an@gmail.com",
+            },
+        ).json()
         [question] = client.app.state.journal.rows("questions")
         [feedback] = client.app.state.journal.rows("feedback")
     assert question[3] == f"CCCD {NUMBER}, SĐT {NUMBER}: xã Dân Hòa chuyển đổi số thế nào?"
@@ -273,12 +319,24 @@ def test_questions_and_comments_reach_the_journal_redacted_through_the_api(tmp_p
 CCCD = "001099012345"
 PHONE = "0912 345 678"
 MAIL = "nguyen.van.an@gmail.com"
-QUESTION = (f"Tôi có CCCD {CCCD}, số điện thoại {PHONE}, muốn làm giấy khai sinh cho con "
-            "thì cần giấy tờ gì?")
+QUESTION = (
+    f"Tôi có CCCD {CCCD}, số điện thoại {PHONE}, muốn làm giấy khai sinh cho con "
+    "thì cần giấy tờ gì?"
+)
 COMMENT = f"Chưa rõ, gọi lại cho tôi số 0912.345.678 hoặc +84 912 345 678, CCCD {CCCD}, thư {MAIL}"
 # Every way the numbers could have been written down, and their bare digits.
-SECRETS = [CCCD, "001 099 012 345", "0912345678", PHONE, "0912.345.678", "912 345 678", "912345678",
-           MAIL, "nguyen.van.an", "099012345"]
+SECRETS = [
+    CCCD,
+    "001 099 012 345",
+    "0912345678",
+    PHONE,
+    "0912.345.678",
+    "912 345 678",
+    "912345678",
+    MAIL,
+    "nguyen.van.an",
+    "099012345",
+]
 
 
 @pytest.fixture(scope="module")
@@ -315,11 +373,21 @@ def exchanges(server: Server, startup_log_length: int) -> dict:
     procedure = server.get("/api/procedures/0912345678")
     unknown = server.get(f"/tra-cuu/{CCCD}?sdt=0912.345.678")
     bad = server.post("/api/ask", json={"question": QUESTION, "k": CCCD})
-    feedback = server.post("/api/feedback", json={"answer_id": asked.json()["answer_id"], "rating": "down",
-                                                  "comment": COMMENT})
-    return {"ask": asked, "stream": streamed, "duties": duties, "search": searched,
-            "procedures": procedures, "procedure": procedure, "unknown": unknown, "bad": bad,
-            "feedback": feedback}
+    feedback = server.post(
+        "/api/feedback",
+        json={"answer_id": asked.json()["answer_id"], "rating": "down", "comment": COMMENT},
+    )
+    return {
+        "ask": asked,
+        "stream": streamed,
+        "duties": duties,
+        "search": searched,
+        "procedures": procedures,
+        "procedure": procedure,
+        "unknown": unknown,
+        "bad": bad,
+        "feedback": feedback,
+    }
 
 
 def journal_files(server: Server) -> dict[str, bytes]:
@@ -350,7 +418,9 @@ def test_every_exchange_was_served(exchanges):
 def test_the_server_logs_hold_no_personal_data(server, exchanges):
     logs = server.logs()
 
-    assert '"path": "/api/duties"' in logs and '"path": "/api/feedback"' in logs, "requests are logged"
+    assert '"path": "/api/duties"' in logs and '"path": "/api/feedback"' in logs, (
+        "requests are logged"
+    )
     assert_nothing_personal("the server's log", logs)
 
 
@@ -361,13 +431,25 @@ def test_the_server_log_lines_are_json_objects(server, startup_log_length, excha
     assert lines
     for line in lines:
         entry = json.loads(line)
-        assert isinstance(entry, dict) and {"time", "level", "logger", "message"} <= set(entry), line
+        assert isinstance(entry, dict) and {"time", "level", "logger", "message"} <= set(entry), (
+            line
+        )
     requests = [json.loads(line) for line in lines if '"message": "request"' in line]
     assert {(r["method"], r["path"], r["status"]) for r in requests} >= {
-        ("POST", "/api/ask", 200), ("POST", "/api/ask/stream", 200), ("GET", "/api/duties", 200),
-        ("POST", "/api/feedback", 200), ("POST", "/api/ask", 422)}
-    uvicorn = [json.loads(line) for line in server.logs().splitlines() if '"logger": "uvicorn.error"' in line]
-    assert any("Application startup complete" in u["message"] for u in uvicorn), "uvicorn logs as JSON too"
+        ("POST", "/api/ask", 200),
+        ("POST", "/api/ask/stream", 200),
+        ("GET", "/api/duties", 200),
+        ("POST", "/api/feedback", 200),
+        ("POST", "/api/ask", 422),
+    }
+    uvicorn = [
+        json.loads(line)
+        for line in server.logs().splitlines()
+        if '"logger": "uvicorn.error"' in line
+    ]
+    assert any("Application startup complete" in u["message"] for u in uvicorn), (
+        "uvicorn logs as JSON too"
+    )
 
 
 @pytest.mark.slow
@@ -376,7 +458,9 @@ def test_the_journal_holds_the_questions_redacted(server, exchanges):
         questions = db.execute("SELECT * FROM questions").fetchall()
         feedback = db.execute("SELECT * FROM feedback").fetchall()
 
-    assert len(questions) == 2 and len(feedback) == 1, "the ask and the stream were kept, and the feedback"
+    assert len(questions) == 2 and len(feedback) == 1, (
+        "the ask and the stream were kept, and the feedback"
+    )
     for row in questions:
         assert "giấy khai sinh" in row[3] and NUMBER in row[3]
     assert EMAIL in feedback[0][4] and NUMBER in feedback[0][4]

@@ -66,16 +66,46 @@ CRAWL = Path(__file__).resolve().parents[2] / "shared" / "data" / "dvcqg-procedu
 needs_crawl = pytest.mark.skipif(not CRAWL.is_dir(), reason=f"no portal crawl at {CRAWL}")
 
 PORTAL_KEYS = [
-    "ma_thu_tuc", "detail_url", "formality_id", "ten_thu_tuc", "so_quyet_dinh", "cap_thuc_hien",
-    "loai_thu_tuc", "linh_vuc", "doi_tuong_thuc_hien", "co_quan_co_tham_quyen", "dia_chi_tiep_nhan",
-    "co_quan_duoc_uy_quyen", "co_quan_phoi_hop", "thu_tuc_lien_quan", "trinh_tu_thuc_hien",
-    "cach_thuc_thuc_hien", "thanh_phan_ho_so", "can_cu_phap_ly", "co_quan_thuc_hien",
-    "yeu_cau_dieu_kien", "ket_qua_xu_ly", "raw_text",
+    "ma_thu_tuc",
+    "detail_url",
+    "formality_id",
+    "ten_thu_tuc",
+    "so_quyet_dinh",
+    "cap_thuc_hien",
+    "loai_thu_tuc",
+    "linh_vuc",
+    "doi_tuong_thuc_hien",
+    "co_quan_co_tham_quyen",
+    "dia_chi_tiep_nhan",
+    "co_quan_duoc_uy_quyen",
+    "co_quan_phoi_hop",
+    "thu_tuc_lien_quan",
+    "trinh_tu_thuc_hien",
+    "cach_thuc_thuc_hien",
+    "thanh_phan_ho_so",
+    "can_cu_phap_ly",
+    "co_quan_thuc_hien",
+    "yeu_cau_dieu_kien",
+    "ket_qua_xu_ly",
+    "raw_text",
 ]
 CHANNEL_HEADER = "Hình thức nộpThời gianPhí, lệ phíMô tả"
 REQUIRED_CODES = [
-    "1.001193", "1.000894", "1.000656", "1.001022", "1.004859", "1.004873", "2.000635", "2.000815",
-    "2.000884", "2.001035", "1.004222", "1.004194", "1.001612", "1.013225", "1.001776",
+    "1.001193",
+    "1.000894",
+    "1.000656",
+    "1.001022",
+    "1.004859",
+    "1.004873",
+    "2.000635",
+    "2.000815",
+    "2.000884",
+    "2.001035",
+    "1.004222",
+    "1.004194",
+    "1.001612",
+    "1.013225",
+    "1.001776",
 ]
 HDND_SENTENCE = "Mức phí, lệ phí do Hội đồng nhân dân cấp tỉnh quyết định."
 
@@ -108,7 +138,12 @@ def test_a_portal_record_becomes_a_portal_procedure():
     p = fixture("1.001193")
     raw = json.loads((FIXTURES / "1.001193.json").read_text(encoding="utf-8"))
 
-    assert (p.code, p.name, p.origin, p.doc_id) == ("1.001193", "Thủ tục đăng ký khai sinh", "portal", "dvcqg-1.001193")
+    assert (p.code, p.name, p.origin, p.doc_id) == (
+        "1.001193",
+        "Thủ tục đăng ký khai sinh",
+        "portal",
+        "dvcqg-1.001193",
+    )
     assert (p.level, p.field) == ("Cấp xã", "Hộ tịch")
     assert p.decision == raw["so_quyet_dinh"] == "163/QĐ-BTP"
     assert p.source_url == raw["detail_url"]
@@ -142,7 +177,9 @@ def test_a_description_starting_with_truc_tiep_tai_is_not_a_channel():
     assert direct[0].note == "Trực tiếp tại Chi cục Chăn nuôi và Thú y tỉnh."
 
     channels, problems = parse_channels(
-        CHANNEL_HEADER + "Trực tuyến5 Ngày làm việcMiễn phíTrực tiếp tại Ủy ban nhân dân cấp xã nơi cư trú")
+        CHANNEL_HEADER
+        + "Trực tuyến5 Ngày làm việcMiễn phíTrực tiếp tại Ủy ban nhân dân cấp xã nơi cư trú"
+    )
     assert [c.channel for c in channels] == ["Trực tuyến"]
     assert channels[0].note == "Trực tiếp tại Ủy ban nhân dân cấp xã nơi cư trú"
     assert problems == []
@@ -169,12 +206,20 @@ def test_the_split_fee_keeps_its_stated_wording():
     assert fixture("1.900003").channels[0].fee == "20 VNĐ(20.000 đồng/tờ khai)"
 
 
-@pytest.mark.parametrize("cell, time_value, fee, fee_amount", [
-    ("Trực tuyến1Miễn phí", 1, "Miễn phí", 0),
-    ("Trực tuyến120 VNĐ(20.000 đồng/tờ khai)", 1, None, 20),
-    ("Trực tiếp15 Ngày làm việc3,500,000 Việt Nam Đồng(/hồ sơ)", 15, "3,500,000 Việt Nam Đồng(/hồ sơ)", 3_500_000),
-    ("Trực tiếpKhông có thông tinKhông có thông tin", None, "", None),
-])
+@pytest.mark.parametrize(
+    "cell, time_value, fee, fee_amount",
+    [
+        ("Trực tuyến1Miễn phí", 1, "Miễn phí", 0),
+        ("Trực tuyến120 VNĐ(20.000 đồng/tờ khai)", 1, None, 20),
+        (
+            "Trực tiếp15 Ngày làm việc3,500,000 Việt Nam Đồng(/hồ sơ)",
+            15,
+            "3,500,000 Việt Nam Đồng(/hồ sơ)",
+            3_500_000,
+        ),
+        ("Trực tiếpKhông có thông tinKhông có thông tin", None, "", None),
+    ],
+)
 def test_parse_channels_reads_one_row(cell, time_value, fee, fee_amount):
     channels, problems = parse_channels(CHANNEL_HEADER + cell)
 
@@ -251,18 +296,27 @@ def test_glued_legal_bases_are_split_into_title_and_number():
 
 def test_parse_legal_basis_direct():
     header = "Tên văn bản pháp lýMã văn bản"
-    bases = parse_legal_basis(header + "Luật Thú y79/2015/QH13Thông tư quy định về phòng, chống dịch bệnh24/2016/TT-BNNPTNT")
+    bases = parse_legal_basis(
+        header
+        + "Luật Thú y79/2015/QH13Thông tư quy định về phòng, chống dịch bệnh24/2016/TT-BNNPTNT"
+    )
     assert [(b.title, b.number) for b in bases] == [
-        ("Luật Thú y", "79/2015/QH13"), ("Thông tư quy định về phòng, chống dịch bệnh", "24/2016/TT-BNNPTNT")]
+        ("Luật Thú y", "79/2015/QH13"),
+        ("Thông tư quy định về phòng, chống dịch bệnh", "24/2016/TT-BNNPTNT"),
+    ]
     assert parse_legal_basis(header + "Không có thông tin") == ()
 
 
 def test_the_result_loses_the_portals_page_furniture():
     assert fixture("1.001193").result == "Giấy khai sinh"
     assert fixture("1.900002").result == "Giấy chứng nhận vùng an toàn dịch bệnh động vật"
-    assert parse_result(
-        "Giấy khai sinhMã: KQ.G15.000031Từ khóaKhông có thông tinMô tảKhông có thông tin"
-        "Chọn cơ quan thực hiệnTỉnh/ Thành phốBộ ngành-- Chọn Tỉnh/ Thành phố --Nộp hồ sơ") == "Giấy khai sinh"
+    assert (
+        parse_result(
+            "Giấy khai sinhMã: KQ.G15.000031Từ khóaKhông có thông tinMô tảKhông có thông tin"
+            "Chọn cơ quan thực hiệnTỉnh/ Thành phốBộ ngành-- Chọn Tỉnh/ Thành phố --Nộp hồ sơ"
+        )
+        == "Giấy khai sinh"
+    )
     assert parse_result("Không có thông tin") == ""
 
 
@@ -292,13 +346,17 @@ def test_garbage_inside_a_row_is_reported_not_dropped():
     assert len(problems) == 1 and "Trực tiếp" in problems[0]
 
 
-@pytest.mark.parametrize("content", [
-    {"ten_thu_tuc": "Thủ tục không có mã", "linh_vuc": "Hộ tịch"},
-    {"ma_thu_tuc": "", "ten_thu_tuc": "Thủ tục mã rỗng"},
-    {"code": "", "name": "Thủ tục mã rỗng"},
-    {"code": "1.000001", "name": "Thủ tục", "truong_la": "x"},
-    ["1.001193"],
-], ids=["no-code", "empty-portal-code", "empty-catalogue-code", "unknown-field", "a-list"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"ten_thu_tuc": "Thủ tục không có mã", "linh_vuc": "Hộ tịch"},
+        {"ma_thu_tuc": "", "ten_thu_tuc": "Thủ tục mã rỗng"},
+        {"code": "", "name": "Thủ tục mã rỗng"},
+        {"code": "1.000001", "name": "Thủ tục", "truong_la": "x"},
+        ["1.001193"],
+    ],
+    ids=["no-code", "empty-portal-code", "empty-catalogue-code", "unknown-field", "a-list"],
+)
 def test_a_json_that_is_not_a_procedure_record_is_an_ingest_error(tmp_path, content):
     path = tmp_path / "khong-phai.json"
     path.write_text(json.dumps(content, ensure_ascii=False), encoding="utf-8")
@@ -332,15 +390,32 @@ def test_a_corrupt_json_file_is_an_ingest_error_in_vietnamese(tmp_path):
 def test_the_real_crawled_birth_registration_record():
     p = read_procedure(CRAWL / "bo-tu-phap" / "1.001193.json")
 
-    assert (p.code, p.origin, p.ministry, p.decision) == ("1.001193", "portal", "bo-tu-phap", "163/QĐ-BTP")
+    assert (p.code, p.origin, p.ministry, p.decision) == (
+        "1.001193",
+        "portal",
+        "bo-tu-phap",
+        "163/QĐ-BTP",
+    )
     assert [(c.channel, c.time_value, c.fee_amount) for c in p.channels] == [
-        ("Trực tuyến", 1, 0), ("Dịch vụ bưu chính", 1, 0), ("Trực tiếp", 1, 0)]
+        ("Trực tuyến", 1, 0),
+        ("Dịch vụ bưu chính", 1, 0),
+        ("Trực tiếp", 1, 0),
+    ]
     numbers = [b.number for b in p.legal_basis]
-    for number in ("60/2014/QH13", "123/2015/NĐ-CP", "04/2020/TT-BTP", "87/2020/NĐ-CP", "85/2019/TT-BTC"):
+    for number in (
+        "60/2014/QH13",
+        "123/2015/NĐ-CP",
+        "04/2020/TT-BTP",
+        "87/2020/NĐ-CP",
+        "85/2019/TT-BTC",
+    ):
         assert number in numbers
     assert p.result == "Giấy khai sinh"
     assert {"Giấy tờ phải nộp", "Giấy tờ phải xuất trình"} <= {d.group for d in p.dossier}
-    assert any(d.name.startswith("Tờ khai đăng ký khai sinh") and d.copies == "1 bản chính" for d in p.dossier)
+    assert any(
+        d.name.startswith("Tờ khai đăng ký khai sinh") and d.copies == "1 bản chính"
+        for d in p.dossier
+    )
     assert any(d.name.startswith("Giấy chứng sinh") for d in p.dossier)
 
 
@@ -352,7 +427,12 @@ def test_to_document_renders_one_section_per_field():
     doc = to_document(p, "1.001193.json", data_hash="abc")
 
     assert (doc.doc_id, doc.kind, doc.title, doc.number, doc.source) == (
-        "tthc-1.001193", "procedure", "Đăng ký khai sinh", "1.001193", "1.001193.json")
+        "tthc-1.001193",
+        "procedure",
+        "Đăng ký khai sinh",
+        "1.001193",
+        "1.001193.json",
+    )
     assert doc.content_hash == "abc"
     assert doc.procedure == p.to_json()
     assert doc.text == "\n".join(line.text for line in doc.lines)
@@ -362,9 +442,15 @@ def test_to_document_renders_one_section_per_field():
     labels = [line[:-1] for line in lines if line.endswith(":") and line[:-1] in FIELDS.values()]
     assert labels == [FIELDS[key] for key, _ in sections(p)]
     assert "Cấp thực hiện: Cấp xã" in lines
-    assert any(line.startswith("Trực tiếp: thời hạn giải quyết Trả kết quả ngay trong ngày làm việc") for line in lines)
-    assert any(line.startswith("- Tờ khai đăng ký khai sinh (mẫu: Theo mẫu (Thông tư 04/2020/TT-BTP")
-               and "số lượng: 1 bản chính" in line for line in lines)
+    assert any(
+        line.startswith("Trực tiếp: thời hạn giải quyết Trả kết quả ngay trong ngày làm việc")
+        for line in lines
+    )
+    assert any(
+        line.startswith("- Tờ khai đăng ký khai sinh (mẫu: Theo mẫu (Thông tư 04/2020/TT-BTP")
+        and "số lượng: 1 bản chính" in line
+        for line in lines
+    )
     assert "- Luật Hộ tịch (60/2014/QH13)" in lines
     assert any(line.startswith("- Đăng ký lại khai sinh (mã 1.004884): ") for line in lines)
     assert "\n\n" not in doc.text and unicodedata.is_normalized("NFC", doc.text)
@@ -372,8 +458,10 @@ def test_to_document_renders_one_section_per_field():
 
 def test_a_unitless_portal_time_is_said_to_be_unitless():
     text = to_document(fixture("1.001193"), "1.001193.json").text
-    assert ("Trực tuyến: thời hạn giải quyết 1 (Cổng Dịch vụ công không ghi đơn vị); phí, lệ phí: Miễn phí"
-            in text)
+    assert (
+        "Trực tuyến: thời hạn giải quyết 1 (Cổng Dịch vụ công không ghi đơn vị); phí, lệ phí: Miễn phí"
+        in text
+    )
 
 
 def _all_documents():
@@ -389,12 +477,14 @@ def test_every_chunk_is_an_exact_slice_tagged_with_its_field():
         keys = [key for key, _ in sections(Procedure.from_json(doc.procedure))]
         seen = []
         for c in chunks:
-            assert c.text == doc.text[c.start:c.end], (doc.doc_id, c.section)
+            assert c.text == doc.text[c.start : c.end], (doc.doc_id, c.section)
             assert c.text.strip() and c.doc_id == doc.doc_id and c.kind == "procedure"
             key = field_of(c)
             assert key in FIELDS, c.section
             assert c.section == f"{doc.title}{SECTION_SEP}{FIELDS[key]}"
-            assert not any(line == f"{label}:" for line in c.text.split("\n") for label in FIELDS.values())
+            assert not any(
+                line == f"{label}:" for line in c.text.split("\n") for label in FIELDS.values()
+            )
             assert len(c.text) <= MAX_CHARS or "\n" not in c.text, (doc.doc_id, c.section)
             if key not in seen:
                 seen.append(key)
@@ -516,18 +606,24 @@ def test_the_lexicon_is_large_enough(lexicon):
     assert len(lexicon) >= 150
 
 
-@pytest.mark.parametrize("everyday, wording", [
-    ("làm giấy khai sinh", "đăng ký khai sinh"),
-    ("photo công chứng", "chứng thực bản sao từ bản chính"),
-    ("giấy xác nhận độc thân", "xác nhận tình trạng hôn nhân"),
-    ("nhập hộ khẩu", "đăng ký thường trú"),
-    ("sổ đỏ", "giấy chứng nhận quyền sử dụng đất"),
-    ("xin thêm bản sao giấy khai sinh", "cấp bản sao trích lục hộ tịch, bản sao giấy khai sinh"),
-    ("khai sinh liên thông", "liên thông đăng ký khai sinh, đăng ký thường trú"),
-    ("dẹp quán", "chấm dứt hoạt động hộ kinh doanh"),
-    ("nghỉ bán", "tạm ngừng kinh doanh"),
-    ("khách ngủ lại", "lưu trú"),
-])
+@pytest.mark.parametrize(
+    "everyday, wording",
+    [
+        ("làm giấy khai sinh", "đăng ký khai sinh"),
+        ("photo công chứng", "chứng thực bản sao từ bản chính"),
+        ("giấy xác nhận độc thân", "xác nhận tình trạng hôn nhân"),
+        ("nhập hộ khẩu", "đăng ký thường trú"),
+        ("sổ đỏ", "giấy chứng nhận quyền sử dụng đất"),
+        (
+            "xin thêm bản sao giấy khai sinh",
+            "cấp bản sao trích lục hộ tịch, bản sao giấy khai sinh",
+        ),
+        ("khai sinh liên thông", "liên thông đăng ký khai sinh, đăng ký thường trú"),
+        ("dẹp quán", "chấm dứt hoạt động hộ kinh doanh"),
+        ("nghỉ bán", "tạm ngừng kinh doanh"),
+        ("khách ngủ lại", "lưu trú"),
+    ],
+)
 def test_everyday_words_expand_to_the_documents_wording(lexicon, everyday, wording):
     # The wording may be the whole catalogue name that contains it (`cấp giấy xác nhận …`).
     for text in (everyday, fold(everyday), f"cho tôi hỏi {everyday} thế nào", everyday.upper()):
@@ -539,7 +635,9 @@ def test_everyday_words_expand_to_the_documents_wording(lexicon, everyday, wordi
 def test_the_longer_everyday_phrase_wins(lexicon):
     # `nghỉ bán hẳn` is closing for good, not the temporary stop `nghỉ bán` names
     assert lexicon.expansions("nghỉ bán hẳn rồi") == ["chấm dứt hoạt động hộ kinh doanh"]
-    assert lexicon.expansions("xin bản sao giấy khai sinh cho con") == ["cấp bản sao trích lục hộ tịch, bản sao giấy khai sinh"]
+    assert lexicon.expansions("xin bản sao giấy khai sinh cho con") == [
+        "cấp bản sao trích lục hộ tịch, bản sao giấy khai sinh"
+    ]
 
 
 def test_words_that_merely_touch_a_phrase_do_not_expand(lexicon):
@@ -563,8 +661,20 @@ def write_list(path: Path, rows: list[tuple]) -> None:
 
 
 LIST_ROWS = [
-    ("1.900901", "Thủ tục thử trong danh mục một", "Bộ Tư pháp", "Ủy ban nhân dân cấp xã\nCông an cấp xã", "Hộ tịch"),
-    ("1.900902", "Thủ tục thử trong danh mục hai", "Bộ Tư pháp", "Ủy ban nhân dân cấp tỉnh", "Chứng thực"),
+    (
+        "1.900901",
+        "Thủ tục thử trong danh mục một",
+        "Bộ Tư pháp",
+        "Ủy ban nhân dân cấp xã\nCông an cấp xã",
+        "Hộ tịch",
+    ),
+    (
+        "1.900902",
+        "Thủ tục thử trong danh mục hai",
+        "Bộ Tư pháp",
+        "Ủy ban nhân dân cấp tỉnh",
+        "Chứng thực",
+    ),
 ]
 
 
@@ -595,11 +705,19 @@ def test_build_indexes_every_readable_file_and_reports_the_corrupt_one(built):
 
     assert set(report.failed) == {"hong.json"}
     assert "JSON hỏng" in report.failed["hong.json"] and vietnamese(report.failed["hong.json"])
-    assert sorted(report.added) == sorted(["1.001193.json", "1.001193.json", "2.000815.json", "danh-sach.xlsx"])
+    assert sorted(report.added) == sorted(
+        ["1.001193.json", "1.001193.json", "2.000815.json", "danh-sach.xlsx"]
+    )
     assert report.removed == [] and report.generation
 
     documents = {d["doc_id"]: d for d in built["store"].load().documents}
-    assert set(documents) == {"tthc-1.001193", "tthc-2.000815", "dvcqg-1.001193", "dm-1.900901", "dm-1.900902"}
+    assert set(documents) == {
+        "tthc-1.001193",
+        "tthc-2.000815",
+        "dvcqg-1.001193",
+        "dm-1.900901",
+        "dm-1.900902",
+    }
     assert {d["kind"] for d in documents.values()} == {"procedure"}
     assert documents["dvcqg-1.001193"]["procedure"]["origin"] == "portal"
     assert all(d["chunks"] > 0 for d in documents.values())
@@ -611,8 +729,16 @@ def test_xlsx_rows_become_list_procedures(built):
     for code, name, ministry, agency, field in LIST_ROWS:
         record = documents[f"dm-{code}"]["procedure"]
         assert record["origin"] == "list"
-        assert (record["code"], record["name"], record["ministry"], record["field"]) == (code, name, ministry, field)
-    assert documents["dm-1.900901"]["procedure"]["implementing_agency"] == "Ủy ban nhân dân cấp xã; Công an cấp xã"
+        assert (record["code"], record["name"], record["ministry"], record["field"]) == (
+            code,
+            name,
+            ministry,
+            field,
+        )
+    assert (
+        documents["dm-1.900901"]["procedure"]["implementing_agency"]
+        == "Ủy ban nhân dân cấp xã; Công an cấp xã"
+    )
     assert documents["dm-1.900901"]["source"] == "danh-sach.xlsx"
 
 
@@ -620,7 +746,7 @@ def test_chunks_in_the_index_are_slices_of_their_documents(built):
     generation = built["store"].load()
     texts = {d["doc_id"]: d["text"] for d in generation.documents}
     for c in generation.chunks:
-        assert texts[c.doc_id][c.start:c.end] == c.text
+        assert texts[c.doc_id][c.start : c.end] == c.text
         assert field_of(c) in FIELDS
 
 
@@ -637,9 +763,14 @@ def test_rebuilding_unchanged_files_changes_nothing(built):
 
 def test_a_list_leaves_codes_with_a_portal_record_to_that_record(tmp_path):
     shutil.copy(FIXTURES / "1.900002.json", tmp_path)
-    write_list(tmp_path / "ds.xlsx", [("1.900002", "Có bản ghi của Cổng", "Bộ", "Sở", "Thú y"), *LIST_ROWS])
+    write_list(
+        tmp_path / "ds.xlsx", [("1.900002", "Có bản ghi của Cổng", "Bộ", "Sở", "Thú y"), *LIST_ROWS]
+    )
     assert [p.code for p in read_list(tmp_path / "ds.xlsx")] == ["1.900901", "1.900902"]
-    assert [d.doc_id for d in read_documents(tmp_path / "ds.xlsx")] == ["dm-1.900901", "dm-1.900902"]
+    assert [d.doc_id for d in read_documents(tmp_path / "ds.xlsx")] == [
+        "dm-1.900901",
+        "dm-1.900902",
+    ]
 
 
 def test_a_list_without_the_code_column_is_an_ingest_error(tmp_path):
@@ -671,8 +802,20 @@ def client(built):
         yield client
 
 
-SUMMARY_FIELDS = {"id", "code", "doc_id", "name", "level", "field", "agency", "online", "channels", "origin",
-                  "source_url", "score"}
+SUMMARY_FIELDS = {
+    "id",
+    "code",
+    "doc_id",
+    "name",
+    "level",
+    "field",
+    "agency",
+    "online",
+    "channels",
+    "origin",
+    "source_url",
+    "score",
+}
 
 
 def test_list_procedures_one_per_code_catalogue_first(client):
@@ -686,7 +829,11 @@ def test_list_procedures_one_per_code_catalogue_first(client):
     for r in rows:
         assert set(r) == SUMMARY_FIELDS and r["id"] == r["code"] and r["score"] is None
     birth = rows[0]
-    assert (birth["doc_id"], birth["origin"], birth["name"]) == ("tthc-1.001193", "catalogue", "Đăng ký khai sinh")
+    assert (birth["doc_id"], birth["origin"], birth["name"]) == (
+        "tthc-1.001193",
+        "catalogue",
+        "Đăng ký khai sinh",
+    )
     assert birth["channels"] == ["Trực tiếp", "Trực tuyến", "Dịch vụ bưu chính"]
     assert birth["source_url"].startswith("https://dichvucong.gov.vn/")
     assert rows[1]["origin"] == "list" and rows[1]["channels"] == []
@@ -700,7 +847,9 @@ def test_list_procedures_ranked_by_a_question(client):
         assert isinstance(rows[0]["score"], float)
         assert len({r["code"] for r in rows}) == len(rows)
 
-    rows = client.get("/api/procedures", params={"q": "chứng thực bản sao từ bản chính"}).json()["procedures"]
+    rows = client.get("/api/procedures", params={"q": "chứng thực bản sao từ bản chính"}).json()[
+        "procedures"
+    ]
     assert rows[0]["code"] == "2.000815"
 
 
@@ -715,7 +864,9 @@ def test_list_procedures_filtered_by_field_and_level(client):
     body = client.get("/api/procedures", params={"field": "chứng thực", "level": "cấp xã"}).json()
     assert [r["code"] for r in body["procedures"]] == ["2.000815"]
     assert client.get("/api/procedures", params={"field": "không có lĩnh vực này"}).json() == {
-        "total": 0, "procedures": []}
+        "total": 0,
+        "procedures": [],
+    }
 
 
 def test_list_procedures_pages(client):
@@ -729,8 +880,9 @@ def test_list_procedures_pages(client):
     assert past["procedures"] == []
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 201}, {"limit": "abc"}, {"offset": -1},
-                                    {"q": "a" * 2001}])
+@pytest.mark.parametrize(
+    "params", [{"limit": 0}, {"limit": 201}, {"limit": "abc"}, {"offset": -1}, {"q": "a" * 2001}]
+)
 def test_bad_paging_is_a_vietnamese_422(client, params):
     assert_error(client.get("/api/procedures", params=params), 422)
 
@@ -740,7 +892,11 @@ def test_get_one_procedure_by_code_prefers_the_catalogue(client):
 
     assert response.status_code == 200
     body = response.json()
-    assert (body["code"], body["doc_id"], body["origin"]) == ("1.001193", "tthc-1.001193", "catalogue")
+    assert (body["code"], body["doc_id"], body["origin"]) == (
+        "1.001193",
+        "tthc-1.001193",
+        "catalogue",
+    )
     assert body["other_sources"] == ["dvcqg-1.001193"]
     record = body["record"]
     assert record == json.loads(json.dumps(catalogue("1.001193").to_json()))
@@ -767,23 +923,26 @@ def test_an_unknown_procedure_is_a_404_in_vietnamese(client, key):
 # --- 6b. which procedure, which field ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("question, field", [
-    # on word boundaries: `cho sổ hộ khẩu` holds no `hồ sơ`, `lại được` no `ai được`
-    ("giấy xác nhận cư trú dùng thay cho sổ hộ khẩu thì được cấp giấy gì", "result"),
-    ("đăng ký lại khai sinh được không", "conditions"),
-    # the papers named are the object; the place is what is asked
-    ("xin bản sao trích lục thì nộp ở đâu", "where"),
-    ("đăng ký thường trú nộp hồ sơ ở công an hay ở ủy ban", "where"),
-    ("chứng thực bản sao tính tiền thế nào, bao nhiêu một trang", "fee"),
-    ("cháu tôi mới 16 tuổi có đăng ký kết hôn được không", "conditions"),
-    ("làm liên thông cho bé thì được nhận những giấy gì", "result"),
-    ("đăng ký kết hôn phải có giấy khám sức khỏe gì", "dossier"),
-    ("ai thì được làm người giám hộ", "applicants"),
-    ("nghỉ bán 10 ngày có phải đăng ký tạm ngừng không", "applicants"),
-    # the asker's own deadline is in the steps, not the office's processing time
-    ("đổi chủ hộ kinh doanh thì phải đăng ký trong bao nhiêu ngày", "deadline"),
-    ("đăng ký kinh doanh mất bao nhiêu ngày", "time"),
-])
+@pytest.mark.parametrize(
+    "question, field",
+    [
+        # on word boundaries: `cho sổ hộ khẩu` holds no `hồ sơ`, `lại được` no `ai được`
+        ("giấy xác nhận cư trú dùng thay cho sổ hộ khẩu thì được cấp giấy gì", "result"),
+        ("đăng ký lại khai sinh được không", "conditions"),
+        # the papers named are the object; the place is what is asked
+        ("xin bản sao trích lục thì nộp ở đâu", "where"),
+        ("đăng ký thường trú nộp hồ sơ ở công an hay ở ủy ban", "where"),
+        ("chứng thực bản sao tính tiền thế nào, bao nhiêu một trang", "fee"),
+        ("cháu tôi mới 16 tuổi có đăng ký kết hôn được không", "conditions"),
+        ("làm liên thông cho bé thì được nhận những giấy gì", "result"),
+        ("đăng ký kết hôn phải có giấy khám sức khỏe gì", "dossier"),
+        ("ai thì được làm người giám hộ", "applicants"),
+        ("nghỉ bán 10 ngày có phải đăng ký tạm ngừng không", "applicants"),
+        # the asker's own deadline is in the steps, not the office's processing time
+        ("đổi chủ hộ kinh doanh thì phải đăng ký trong bao nhiêu ngày", "deadline"),
+        ("đăng ký kinh doanh mất bao nhiêu ngày", "time"),
+    ],
+)
 def test_the_field_asked_is_read_from_the_question(question, field):
     from service.answer.understand import understand
 
@@ -797,7 +956,16 @@ def small_engine(tmp_path_factory):
     root = tmp_path_factory.mktemp("look-alike")
     folder = root / "procedures"
     folder.mkdir()
-    for code in ("1.001193", "1.003583", "1.000894", "1.004746", "2.001159", "1.004194", "1.001570", "1.001266"):
+    for code in (
+        "1.001193",
+        "1.003583",
+        "1.000894",
+        "1.004746",
+        "2.001159",
+        "1.004194",
+        "1.001570",
+        "1.001266",
+    ):
         shutil.copy(CATALOGUE / f"{code}.json", folder)
     settings = Settings(data_dir=root / "data", corpus_dir=root)
     engine = build_engine(settings, embedder=HashEmbedder())
@@ -805,20 +973,34 @@ def small_engine(tmp_path_factory):
     return engine
 
 
-@pytest.mark.parametrize("question, code, fact", [
-    # every syllable of the longer name is asked, though not in its order
-    ("giấy đăng ký kết hôn bị mất, sổ hộ tịch cũng không còn, giờ đăng ký lại thì cần gì",
-     "1.004746", "Tờ khai đăng ký lại kết hôn"),
-    # the record that lists a related procedure, when its own name is asked as much
-    ("thông báo lưu trú là gì, khác đăng ký tạm trú ở chỗ nào", "2.001159", "dưới 30 ngày"),
-    # everyday words for the mobile registration and for closing a shop
-    ("cán bộ có xuống nhà đăng ký khai sinh cho cháu không", "1.003583", "nhà riêng của người yêu cầu"),
-    ("dẹp quán rồi thì làm thủ tục gì", "1.001266", ""),
-    # a misfiring phrase (`đến nhà` → lưu động) does not dilute the one that carries the question
-    ("có khách đến nhà ngủ lại thì báo công an trước mấy giờ", "2.001159", "trước 23 giờ"),
-    # `có phải đăng ký … không` is answered from who must (`nghỉ bán` is the temporary stop)
-    ("nghỉ bán 10 ngày có phải đăng ký tạm ngừng kinh doanh không", "1.001570", "từ 15 ngày trở lên"),
-])
+@pytest.mark.parametrize(
+    "question, code, fact",
+    [
+        # every syllable of the longer name is asked, though not in its order
+        (
+            "giấy đăng ký kết hôn bị mất, sổ hộ tịch cũng không còn, giờ đăng ký lại thì cần gì",
+            "1.004746",
+            "Tờ khai đăng ký lại kết hôn",
+        ),
+        # the record that lists a related procedure, when its own name is asked as much
+        ("thông báo lưu trú là gì, khác đăng ký tạm trú ở chỗ nào", "2.001159", "dưới 30 ngày"),
+        # everyday words for the mobile registration and for closing a shop
+        (
+            "cán bộ có xuống nhà đăng ký khai sinh cho cháu không",
+            "1.003583",
+            "nhà riêng của người yêu cầu",
+        ),
+        ("dẹp quán rồi thì làm thủ tục gì", "1.001266", ""),
+        # a misfiring phrase (`đến nhà` → lưu động) does not dilute the one that carries the question
+        ("có khách đến nhà ngủ lại thì báo công an trước mấy giờ", "2.001159", "trước 23 giờ"),
+        # `có phải đăng ký … không` is answered from who must (`nghỉ bán` is the temporary stop)
+        (
+            "nghỉ bán 10 ngày có phải đăng ký tạm ngừng kinh doanh không",
+            "1.001570",
+            "từ 15 ngày trở lên",
+        ),
+    ],
+)
 def test_look_alike_procedures_are_told_apart(small_engine, question, code, fact):
     answer = small_engine.ask(question)
 
@@ -838,29 +1020,61 @@ def test_a_deadline_is_answered_from_the_steps(small_engine):
 
 QUESTIONS = [
     # question, code, heading field, facts the catalogue states that the answer must quote
-    ("làm giấy khai sinh cho con cần giấy tờ gì", "1.001193", "Thành phần hồ sơ",
-     ["Tờ khai đăng ký khai sinh", "Giấy chứng sinh"]),
-    ("photo công chứng mất bao nhiêu tiền", "2.000815", "Phí, lệ phí",
-     ["2.000 đồng/trang", "tối đa 200.000 đồng/bản"]),
-    ("đăng ký tạm trú online được không", "1.004194", "Nộp trực tuyến",
-     ["Trực tuyến toàn trình", "7.000 đồng"]),
-    ("xin giấy xác nhận độc thân ở đâu", "1.004873", "Nơi nộp hồ sơ",
-     ["Ủy ban nhân dân cấp xã nơi cư trú"]),
-    ("nhập hộ khẩu cho con cần những gì", "1.004222", "Thành phần hồ sơ",
-     ["Tờ khai thay đổi thông tin cư trú (Mẫu CT01)"]),
-    ("đăng ký khai tử mất mấy ngày", "1.000656", "Thời hạn giải quyết",
-     ["1 ngày làm việc"]),
-    ("trích lục khai sinh bao nhiêu tiền", "2.000635", "Phí, lệ phí",
-     ["8.000 đồng/bản"]),
+    (
+        "làm giấy khai sinh cho con cần giấy tờ gì",
+        "1.001193",
+        "Thành phần hồ sơ",
+        ["Tờ khai đăng ký khai sinh", "Giấy chứng sinh"],
+    ),
+    (
+        "photo công chứng mất bao nhiêu tiền",
+        "2.000815",
+        "Phí, lệ phí",
+        ["2.000 đồng/trang", "tối đa 200.000 đồng/bản"],
+    ),
+    (
+        "đăng ký tạm trú online được không",
+        "1.004194",
+        "Nộp trực tuyến",
+        ["Trực tuyến toàn trình", "7.000 đồng"],
+    ),
+    (
+        "xin giấy xác nhận độc thân ở đâu",
+        "1.004873",
+        "Nơi nộp hồ sơ",
+        ["Ủy ban nhân dân cấp xã nơi cư trú"],
+    ),
+    (
+        "nhập hộ khẩu cho con cần những gì",
+        "1.004222",
+        "Thành phần hồ sơ",
+        ["Tờ khai thay đổi thông tin cư trú (Mẫu CT01)"],
+    ),
+    ("đăng ký khai tử mất mấy ngày", "1.000656", "Thời hạn giải quyết", ["1 ngày làm việc"]),
+    ("trích lục khai sinh bao nhiêu tiền", "2.000635", "Phí, lệ phí", ["8.000 đồng/bản"]),
     # a look-alike name that shares the first words loses to the one spelled out in full
     ("chứng thực chữ ký cần mang theo gì", "2.000884", "Thành phần hồ sơ", []),
     # the variant the question describes wins over the common case
-    ("chồng tôi người Hàn Quốc, làm khai sinh cho con cần giấy gì", "2.000528", "Thành phần hồ sơ", []),
+    (
+        "chồng tôi người Hàn Quốc, làm khai sinh cho con cần giấy gì",
+        "2.000528",
+        "Thành phần hồ sơ",
+        [],
+    ),
     ("cán bộ xã có đến nhà làm khai sinh cho cháu không", "1.003583", "", []),
     # a condition asked with the words of a time or a yes/no question is answered from the conditions
-    ("tạm trú sắp hết hạn thì phải gia hạn trước bao nhiêu ngày", "1.002755", "Điều kiện",
-     ["15 ngày trước ngày kết thúc"]),
-    ("đổi tên cho con 10 tuổi có cần cháu đồng ý không", "1.004859", "Điều kiện", ["đủ 9 tuổi trở lên"]),
+    (
+        "tạm trú sắp hết hạn thì phải gia hạn trước bao nhiêu ngày",
+        "1.002755",
+        "Điều kiện",
+        ["15 ngày trước ngày kết thúc"],
+    ),
+    (
+        "đổi tên cho con 10 tuổi có cần cháu đồng ý không",
+        "1.004859",
+        "Điều kiện",
+        ["đủ 9 tuổi trở lên"],
+    ),
     # "là gì" is answered from the record's explanations
     ("tách hộ là gì", "1.010038", "Giải thích", ["cùng một chỗ ở"]),
 ]
@@ -887,7 +1101,9 @@ def _check_answer(engine, question: str, code: str):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("question, code, heading, facts", QUESTIONS, ids=[q[1] for q in QUESTIONS])
-def test_citizen_questions_are_answered_from_the_right_procedure(real_engine, question, code, heading, facts):
+def test_citizen_questions_are_answered_from_the_right_procedure(
+    real_engine, question, code, heading, facts
+):
     answer = _check_answer(real_engine, question, code)
 
     first = answer.answer.split("\n")[0]
@@ -898,16 +1114,22 @@ def test_citizen_questions_are_answered_from_the_right_procedure(real_engine, qu
 
 @pytest.mark.slow
 @pytest.mark.parametrize("question, code, heading, facts", QUESTIONS, ids=[q[1] for q in QUESTIONS])
-def test_the_same_questions_without_diacritics_find_the_same_procedure(real_engine, question, code, heading, facts):
+def test_the_same_questions_without_diacritics_find_the_same_procedure(
+    real_engine, question, code, heading, facts
+):
     answer = _check_answer(real_engine, fold(question), code)
     assert f"(mã {code})" in answer.answer.split("\n")[0]
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "the catalogue has no land-certificate (sổ đỏ) procedure, yet 'làm sổ đỏ lần đầu mất bao lâu' "
-    "is answered confidently with the building permit 1.013225 (support above "
-    "PROCEDURE_SUPPORT_THRESHOLD): a wrong procedure instead of a refusal"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "the catalogue has no land-certificate (sổ đỏ) procedure, yet 'làm sổ đỏ lần đầu mất bao lâu' "
+        "is answered confidently with the building permit 1.013225 (support above "
+        "PROCEDURE_SUPPORT_THRESHOLD): a wrong procedure instead of a refusal"
+    ),
+)
 def test_a_procedure_the_catalogue_lacks_is_not_answered_with_another_one(real_engine):
     answer = real_engine.ask("làm sổ đỏ lần đầu mất bao lâu")
     codes = {c.get("procedure_code") for c in answer.citations}

@@ -27,7 +27,9 @@ def test_underthesea_segments_real_seed_sentences():
     assert "năm" in words and "2026" in words
     # the short form is searched with its long form too
     assert {"phục_vụ", "hành_chính", "công"} <= set(segment.words("Trung tâm PVHCC xã An Khánh"))
-    assert segment.segmented_text("Trung tâm Phục vụ hành chính công").startswith("Trung_tâm Phục_vụ")
+    assert segment.segmented_text("Trung tâm Phục vụ hành chính công").startswith(
+        "Trung_tâm Phục_vụ"
+    )
 
 
 def test_folded_view_meets_undiacritised_questions():
@@ -39,7 +41,9 @@ def test_folded_view_meets_undiacritised_questions():
 def test_bundled_model_embeds_offline():
     embedder = SentenceEmbedder()
     assert embedder.dim == 384 and not embedder.segmented
-    vectors = embedder.embed(["thủ tục đăng ký khai sinh", "đăng ký khai sinh cho trẻ em", "phủ sóng mạng 5G"])
+    vectors = embedder.embed(
+        ["thủ tục đăng ký khai sinh", "đăng ký khai sinh cho trẻ em", "phủ sóng mạng 5G"]
+    )
     assert vectors.shape == (3, 384) and vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
@@ -69,7 +73,9 @@ def test_killing_ingest_midway_leaves_previous_index_loadable(tmp_path):
 
     for plan in plans[2:]:
         shutil.copy(plan, corpus / plan.name)
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+    )
     try:
         deadline = time.time() + 300
         for line in proc.stderr:
@@ -85,7 +91,9 @@ def test_killing_ingest_midway_leaves_previous_index_loadable(tmp_path):
     store = Store(data)
     assert store.current_name() == baseline
     loaded = store.load()
-    assert loaded.name == baseline and {d["source"] for d in loaded.documents} == {p.name for p in plans[:2]}
+    assert loaded.name == baseline and {d["source"] for d in loaded.documents} == {
+        p.name for p in plans[:2]
+    }
     # the next ingest finishes the job
     subprocess.run(cmd, env=env, cwd=ROOT, check=True, capture_output=True, timeout=600)
     assert len(Store(data).load().documents) == len(plans)

@@ -21,7 +21,10 @@ def test_decomposed_input_is_composed():
 
 
 def test_fold_and_diacritic_detection():
-    assert fold("xã Dân Hòa ban hành Kế hoạch chuyển đổi số") == "xa dan hoa ban hanh ke hoach chuyen doi so"
+    assert (
+        fold("xã Dân Hòa ban hành Kế hoạch chuyển đổi số")
+        == "xa dan hoa ban hanh ke hoach chuyen doi so"
+    )
     assert fold("Đức An") == "duc an"
     assert has_diacritics("xã Dân Hòa")
     assert not has_diacritics("xa Dan Hoa ban hanh ke hoach")

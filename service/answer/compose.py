@@ -43,7 +43,9 @@ RETRIEVE_K = 8
 PROCEDURE_SUPPORT_THRESHOLD = 0.4
 PROCEDURE_K = 40
 # A question that speaks of the plans is answered from them even when a procedure ranks first.
-_PLAN_WORDS = re.compile(r"\bke hoach\b|\bcchc\b|cai cach hanh chinh|chi tieu|nhiem vu|chu tri|phoi hop|kinh phi|\bquy [1-4iv]+\b|nam 20\d\d")
+_PLAN_WORDS = re.compile(
+    r"\bke hoach\b|\bcchc\b|cai cach hanh chinh|chi tieu|nhiem vu|chu tri|phoi hop|kinh phi|\bquy [1-4iv]+\b|nam 20\d\d"
+)
 _BULLET = re.compile(r"^\s*(?:[-+•*–]|[a-zđ]\)|\d{1,2}(?:\.\d{1,2})*\.)\s*")
 _SENTENCE = re.compile(r"(?<=[.;!?])\s+(?=[A-ZÀ-ỸĐ])")
 _VALUE = re.compile(
@@ -52,13 +54,79 @@ _VALUE = re.compile(
 )
 _INTENT_VALUE = {
     "how_much": re.compile(r"\d+(?:[.,]\d+)?\s?%|\b\d+\b"),
-    "when": re.compile(r"\d{1,2}/\d{1,2}/\d{4}|[Qq]uý\s+[IV]+|[Tt]háng\s+\d|[Nn]ăm\s+\d{4}|thường xuyên|hằng (năm|tháng|quý)|định kỳ", re.IGNORECASE),
-    "who": re.compile(r"Phòng|Văn phòng|Trung tâm|Công an|Ủy ban|UBND|Điểm PVHCC|Ban |Mặt trận|Chủ tịch|công chức"),
+    "when": re.compile(
+        r"\d{1,2}/\d{1,2}/\d{4}|[Qq]uý\s+[IV]+|[Tt]háng\s+\d|[Nn]ăm\s+\d{4}|thường xuyên|hằng (năm|tháng|quý)|định kỳ",
+        re.IGNORECASE,
+    ),
+    "who": re.compile(
+        r"Phòng|Văn phòng|Trung tâm|Công an|Ủy ban|UBND|Điểm PVHCC|Ban |Mặt trận|Chủ tịch|công chức"
+    ),
 }
 # Words every question about these plans shares, and the words that only shape a question;
 # neither says which passage answers. Compared folded, so both spellings are covered.
 _GENERIC = frozenset(
-    ["xa", "ke", "hoach", "cchc", "cai", "cach", "hanh", "chinh", "nam", "nha", "nuoc", "uy", "ban", "nhan", "dan", "ubnd", "ai", "khi", "nao", "bao", "nhieu", "gio", "may", "phan", "tram", "ty", "le", "xong", "thang", "han", "lam", "gi", "de", "the", "sao", "co", "khong", "phai", "duoc", "cho", "toi", "hoi", "o", "dau", "nhung", "gom", "cua", "va", "tu", "den", "ra", "lay", "can", "biet", "muon", "xin", "a", "nhe", "vay", "chua"]
+    [
+        "xa",
+        "ke",
+        "hoach",
+        "cchc",
+        "cai",
+        "cach",
+        "hanh",
+        "chinh",
+        "nam",
+        "nha",
+        "nuoc",
+        "uy",
+        "ban",
+        "nhan",
+        "dan",
+        "ubnd",
+        "ai",
+        "khi",
+        "nao",
+        "bao",
+        "nhieu",
+        "gio",
+        "may",
+        "phan",
+        "tram",
+        "ty",
+        "le",
+        "xong",
+        "thang",
+        "han",
+        "lam",
+        "gi",
+        "de",
+        "the",
+        "sao",
+        "co",
+        "khong",
+        "phai",
+        "duoc",
+        "cho",
+        "toi",
+        "hoi",
+        "o",
+        "dau",
+        "nhung",
+        "gom",
+        "cua",
+        "va",
+        "tu",
+        "den",
+        "ra",
+        "lay",
+        "can",
+        "biet",
+        "muon",
+        "xin",
+        "a",
+        "nhe",
+        "vay",
+        "chua",
+    ]
 )
 
 
@@ -76,9 +144,17 @@ class Answer:
     understood_as: str | None = None  # a follow-up question as read with the conversation
 
     def to_json(self) -> dict:
-        return {"answer": self.answer, "citations": self.citations, "abstained": self.abstained,
-                "mode": self.mode, "answerer": self.answerer, "session_id": self.session_id, "reason": self.reason,
-                "answer_id": self.answer_id, "understood_as": self.understood_as}
+        return {
+            "answer": self.answer,
+            "citations": self.citations,
+            "abstained": self.abstained,
+            "mode": self.mode,
+            "answerer": self.answerer,
+            "session_id": self.session_id,
+            "reason": self.reason,
+            "answer_id": self.answer_id,
+            "understood_as": self.understood_as,
+        }
 
 
 class Answerer:
@@ -89,8 +165,12 @@ class Answerer:
         folded = searcher.lexical("bm25_folded")
         self._phrases = {t for t in folded.vocabulary if "_" in t}
         n = max(1, len(searcher.chunks))
-        df = Counter(t for tokens in searcher.generation.tokens
-                     for view in ("folded", "syllables") for t in set(tokens[view]))
+        df = Counter(
+            t
+            for tokens in searcher.generation.tokens
+            for view in ("folded", "syllables")
+            for t in set(tokens[view])
+        )
         self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
         self._idf_unknown = math.log(1 + n)
         # What the public may be answered from, and what officers (filters.internal) may: the
@@ -102,7 +182,10 @@ class Answerer:
         self.duties = DutyAnswerer(DutyTable(public))
         self._places = {False: _places(public)}
         if searcher.internal_ids:
-            self.officer_procedures, self.officer_duties = ProcedureAnswerer(searcher), DutyAnswerer(DutyTable(docs))
+            self.officer_procedures, self.officer_duties = (
+                ProcedureAnswerer(searcher),
+                DutyAnswerer(DutyTable(docs)),
+            )
             self._places[True] = _places(docs)
         else:
             self.officer_procedures, self.officer_duties = self.procedures, self.duties
@@ -111,7 +194,9 @@ class Answerer:
 
     # -- public -----------------------------------------------------------------------------
 
-    def answer(self, text: str, k: int = 5, filters: Filters | None = None, session_id: str | None = None) -> Answer:
+    def answer(
+        self, text: str, k: int = 5, filters: Filters | None = None, session_id: str | None = None
+    ) -> Answer:
         session = session_id or uuid.uuid4().hex
         q = understand(text, self.searcher.known_communes, self._phrases)
         declined = self._decline(q, filters)
@@ -122,7 +207,11 @@ class Answerer:
         # Officers name their commune or speak of the plans; a citizen's `phải báo công an
         # trước mấy giờ` does neither and is a question about a procedure.
         duties = self.officer_duties if filters and filters.internal else self.duties
-        if duties and not (filters and filters.kind == "procedure") and (communes or _PLAN_WORDS.search(q.folded)):
+        if (
+            duties
+            and not (filters and filters.kind == "procedure")
+            and (communes or _PLAN_WORDS.search(q.folded))
+        ):
             asked = DutyQuestion.read(q.text, communes, duties.table, self.today())
             if asked:
                 answered = self._answer_duties(duties, asked, q, session)
@@ -166,22 +255,36 @@ class Answerer:
         of the plans, and either the best passage is a procedure's or it asks for a procedure
         field (`mấy ngày`, `giấy tờ gì`) or uses the lexicon's words and a procedure ranks
         near the top (plans say `chứng thực`, `lệ phí` too)."""
-        if not self._book(filters) or q.communes or (filters and filters.commune) or _PLAN_WORDS.search(q.folded):
+        if (
+            not self._book(filters)
+            or q.communes
+            or (filters and filters.commune)
+            or _PLAN_WORDS.search(q.folded)
+        ):
             return False
         if hits[0].chunk.kind == "procedure":
             return True
         asks = bool(q.fields) or bool(self.searcher.lexicon.matches(q.text))
-        return asks and any(h.chunk.kind == "procedure" and h.score >= 0.8 * hits[0].score for h in hits[:5])
+        return asks and any(
+            h.chunk.kind == "procedure" and h.score >= 0.8 * hits[0].score for h in hits[:5]
+        )
 
     def _book(self, filters: Filters | None) -> ProcedureAnswerer:
         return self.officer_procedures if filters and filters.internal else self.procedures
 
-    def _answer_procedure(self, q: Question, hits: list[Hit], session: str, filters: Filters | None) -> Answer:
+    def _answer_procedure(
+        self, q: Question, hits: list[Hit], session: str, filters: Filters | None
+    ) -> Answer:
         # Deeper, among procedures only: look-alike records (`Xóa đăng ký thường trú`) can
         # fill the first eight passages and push the one asked for out of them.
         internal = bool(filters and filters.internal)
         book = self._book(filters)
-        hits = self.searcher.search(q.text, k=PROCEDURE_K, filters=Filters(kind="procedure", internal=internal)) or hits
+        hits = (
+            self.searcher.search(
+                q.text, k=PROCEDURE_K, filters=Filters(kind="procedure", internal=internal)
+            )
+            or hits
+        )
         top = [h for h in hits[:3] if h.chunk.kind == "procedure"]
         support = max(self.support(q, h) for h in top)
         # The documents' wording of the citizen's everyday phrases, each phrase on its own: one
@@ -203,25 +306,43 @@ class Answerer:
             code = book.code_of_doc(c["doc_id"])
             if code:
                 c["procedure_code"] = code
-        return Answer(text, citations=citations, session_id=session, support=support, answerer="procedure")
+        return Answer(
+            text, citations=citations, session_id=session, support=support, answerer="procedure"
+        )
 
     # -- duties -------------------------------------------------------------------------------
 
-    def _answer_duties(self, table: DutyAnswerer, asked: DutyQuestion, q: Question, session: str) -> Answer | None:
+    def _answer_duties(
+        self, table: DutyAnswerer, asked: DutyQuestion, q: Question, session: str
+    ) -> Answer | None:
         """A list of duties with their sources; None (answer from passages instead) when no
         duty matches a question that names no unit or period, since then it may not be a
         question about duties at all. "Who leads X" in words the plan does not use is found
         by retrieval: the duty whose source holds the best passage, if it carries the question."""
         duties = table.select(asked)
         if not duties and asked.kind == "lead":
-            hits = self.searcher.search(q.text, k=1, filters=Filters(commune=asked.commune or None, kind="plan",
-                                                                  internal=table is self.officer_duties))
+            hits = self.searcher.search(
+                q.text,
+                k=1,
+                filters=Filters(
+                    commune=asked.commune or None,
+                    kind="plan",
+                    internal=table is self.officer_duties,
+                ),
+            )
             if hits and self.support(q, hits[0]) >= SUPPORT_THRESHOLD:
-                duties = table.from_passage(hits[0].chunk.doc_id, hits[0].chunk.start, hits[0].chunk.end)
+                duties = table.from_passage(
+                    hits[0].chunk.doc_id, hits[0].chunk.start, hits[0].chunk.end
+                )
         if not duties:
             if asked.units or asked.period or asked.due_before:
-                return Answer(render("duty_none", office=office()), abstained=True, session_id=session,
-                              reason="no_duty", answerer="duties")
+                return Answer(
+                    render("duty_none", office=office()),
+                    abstained=True,
+                    session_id=session,
+                    reason="no_duty",
+                    answerer="duties",
+                )
             return None
         citations: list[dict] = []
         numbers: dict[str, int] = {}
@@ -229,12 +350,22 @@ class Answerer:
         def number(duty) -> int:
             if duty.id not in numbers:
                 numbers[duty.id] = len(citations) + 1
-                citations.append({
-                    "n": numbers[duty.id], "doc_id": duty.doc_id, "title": duty.plan_title,
-                    "source": table.table.sources.get(duty.doc_id), "kind": "plan", "section": duty.section, "page": None,
-                    "text": duty.text, "score": 1.0, "commune": duty.commune, "year": duty.plan_year,
-                    "duty_id": duty.id,
-                })
+                citations.append(
+                    {
+                        "n": numbers[duty.id],
+                        "doc_id": duty.doc_id,
+                        "title": duty.plan_title,
+                        "source": table.table.sources.get(duty.doc_id),
+                        "kind": "plan",
+                        "section": duty.section,
+                        "page": None,
+                        "text": duty.text,
+                        "score": 1.0,
+                        "commune": duty.commune,
+                        "year": duty.plan_year,
+                        "duty_id": duty.id,
+                    }
+                )
             return numbers[duty.id]
 
         text = table.compose(duties, number)
@@ -248,19 +379,40 @@ class Answerer:
         names, coverage = self._places[bool(filters and filters.internal)]
         if q.unknown_place and not (filters and filters.commune):
             known = ", ".join(names)
-            return Answer(render("abstain_unknown_commune", commune=q.unknown_place, known=known, office=office()),
-                          abstained=True, reason="unknown_commune")
+            return Answer(
+                render(
+                    "abstain_unknown_commune", commune=q.unknown_place, known=known, office=office()
+                ),
+                abstained=True,
+                reason="unknown_commune",
+            )
         if q.years:
-            scope = [fold(filters.commune)] if filters and filters.commune else list(q.communes) or list(coverage)
+            scope = (
+                [fold(filters.commune)]
+                if filters and filters.commune
+                else list(q.communes) or list(coverage)
+            )
             covered = set().union(*(coverage.get(c, set()) for c in scope)) if scope else set()
             if covered and not any(y in covered for y in q.years):
-                return Answer(render("abstain_unknown_year", year=", ".join(map(str, q.years)),
-                                     covered=_span(covered), office=office()),
-                              abstained=True, reason="unknown_year")
+                return Answer(
+                    render(
+                        "abstain_unknown_year",
+                        year=", ".join(map(str, q.years)),
+                        covered=_span(covered),
+                        office=office(),
+                    ),
+                    abstained=True,
+                    reason="unknown_year",
+                )
         return None
 
     def _abstain(self, reason: str, session: str) -> Answer:
-        return Answer(render(f"abstain_{reason}", office=office()), abstained=True, session_id=session, reason=reason)
+        return Answer(
+            render(f"abstain_{reason}", office=office()),
+            abstained=True,
+            session_id=session,
+            reason=reason,
+        )
 
     # -- composing ----------------------------------------------------------------------------
 
@@ -276,7 +428,11 @@ class Answerer:
         present = set(_view(q.text)(unit))
         total = sum(self._weight(w) for w in words) or 1.0
         score = sum(self._weight(w) for w in words if w in present) / total
-        bonus = sum(0.15 for intent in q.intents if intent in _INTENT_VALUE and _INTENT_VALUE[intent].search(unit))
+        bonus = sum(
+            0.15
+            for intent in q.intents
+            if intent in _INTENT_VALUE and _INTENT_VALUE[intent].search(unit)
+        )
         # Among lines that carry the question equally, the shorter one answers more directly.
         return score + min(bonus, 0.3) - LENGTH_PENALTY * min(1.0, len(unit) / 400)
 
@@ -290,13 +446,17 @@ class Answerer:
             if hit.score < 0.5 * hits[0].score:
                 break
             for unit in _units(hit):
-                candidates.append((self._score_unit(q, words, unit) * (1 - 0.08 * rank), rank, unit))
+                candidates.append(
+                    (self._score_unit(q, words, unit) * (1 - 0.08 * rank), rank, unit)
+                )
         candidates.sort(key=lambda c: -c[0])
         lead_score, lead_rank, lead_unit = candidates[0]
         cites = _Citations()
         lines = [_line(lead_unit, hits[lead_rank], cites, q)]
         if "list" in q.intents and not hits[lead_rank].chunk.columns:
-            lines = [_line(u, hits[lead_rank], cites, q, bullet=True) for u in _units(hits[lead_rank])][:8]
+            lines = [
+                _line(u, hits[lead_rank], cites, q, bullet=True) for u in _units(hits[lead_rank])
+            ][:8]
         else:
             for score, rank, unit in candidates[1:]:
                 if len(lines) > MAX_SUPPORT or score < 0.6 * lead_score:
@@ -307,7 +467,9 @@ class Answerer:
         text = "\n".join([f"{head} {lines[0]}".strip(), *lines[1:]])
         return Answer(text, citations=cites.used())
 
-    def _several_communes(self, q: Question, hits: list[Hit], filters: Filters | None) -> dict[str, Hit]:
+    def _several_communes(
+        self, q: Question, hits: list[Hit], filters: Filters | None
+    ) -> dict[str, Hit]:
         """Best hit per commune when the question names none and several plans answer alike."""
         if q.communes or (filters and filters.commune):
             return {}
@@ -367,7 +529,11 @@ def _line(unit: str, hit: Hit, cites: _Citations, q: Question, bullet: bool = Fa
     n = cites.number(hit)
     if hit.chunk.columns:
         cells = [c.strip() for c in unit.split(CELL_SEP)]
-        pairs = [(h, c) for h, c in zip(hit.chunk.columns, cells) if c and h.upper() not in ("TT", "STT", "SỐ TT")]
+        pairs = [
+            (h, c)
+            for h, c in zip(hit.chunk.columns, cells)
+            if c and h.upper() not in ("TT", "STT", "SỐ TT")
+        ]
         body = "; ".join(f"{h}: {c}" for h, c in pairs)
     else:
         body = _BULLET.sub("", unit).strip()
@@ -378,7 +544,9 @@ def _line(unit: str, hit: Hit, cites: _Citations, q: Question, bullet: bool = Fa
 def _places(docs: list[dict]) -> tuple[list[str], dict[str, set[int]]]:
     """The communes these documents cover, by name, and the years each commune's plans cover."""
     names = sorted({d["commune"] for d in docs if d.get("commune")})
-    return names, {fold(d["commune"] or ""): _years_covered(d) for d in docs if d.get("kind") != "procedure"}
+    return names, {
+        fold(d["commune"] or ""): _years_covered(d) for d in docs if d.get("kind") != "procedure"
+    }
 
 
 def _years_covered(document: dict) -> set[int]:

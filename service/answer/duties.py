@@ -27,13 +27,17 @@ MAX_LISTED = 10
 LEAD_MATCH = 0.6  # share of the task words a duty must carry to answer "ai chủ trì X"
 SOON_DAYS = 45  # "sắp đến hạn": due within this many days
 
-_LEAD = re.compile(r"\b(ai|don vi nao|co quan nao|phong nao|giao (ai|don vi nao|cho ai))\b.{0,40}"
-                   r"\b(chu tri|phu trach|thuc hien|duoc giao|tham muu|lam|dung ra|chiu trach nhiem|dam nhiem|dam nhan)\b|"
-                   r"\b(chu tri|giao)\b.{0,12}\b(ai|don vi nao)\b")
-_LIST = re.compile(r"phai lam (gi|nhung gi)|chu tri (nhung |cac )?(viec|nhiem vu)|duoc giao (nhung |cac )?(viec|nhiem vu)|"
-                   r"(nhiem vu|viec)( \w+){0,2} (gi|nao)|nhung viec|han trong|co (nhiem vu|trach nhiem) gi|trach nhiem gi|lam nhung gi|"
-                   r"(phai|can) (xong|hoan thanh)|han (quy|thang|truoc|den)|den han|sap den han|thoi han|"
-                   r"phai co truoc|khi nao|lam thuong xuyen|dinh ky")
+_LEAD = re.compile(
+    r"\b(ai|don vi nao|co quan nao|phong nao|giao (ai|don vi nao|cho ai))\b.{0,40}"
+    r"\b(chu tri|phu trach|thuc hien|duoc giao|tham muu|lam|dung ra|chiu trach nhiem|dam nhiem|dam nhan)\b|"
+    r"\b(chu tri|giao)\b.{0,12}\b(ai|don vi nao)\b"
+)
+_LIST = re.compile(
+    r"phai lam (gi|nhung gi)|chu tri (nhung |cac )?(viec|nhiem vu)|duoc giao (nhung |cac )?(viec|nhiem vu)|"
+    r"(nhiem vu|viec)( \w+){0,2} (gi|nao)|nhung viec|han trong|co (nhiem vu|trach nhiem) gi|trach nhiem gi|lam nhung gi|"
+    r"(phai|can) (xong|hoan thanh)|han (quy|thang|truoc|den)|den han|sap den han|thoi han|"
+    r"phai co truoc|khi nao|lam thuong xuyen|dinh ky"
+)
 _QUARTER = re.compile(r"\bquy\s+(iv|iii|ii|i|[1-4])(?:\s*(?:/|nam)\s*(\d{4}))?")
 _MONTH = re.compile(r"\bthang\s+(\d{1,2})\s*(?:/|nam)\s*(\d{4})")
 _DAY = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
@@ -53,11 +57,19 @@ class DutyQuestion:
     words: str  # what is left of the question to match against tasks
 
     @classmethod
-    def read(cls, text: str, communes: tuple[str, ...], table: DutyTable, today: datetime.date) -> DutyQuestion | None:
+    def read(
+        cls, text: str, communes: tuple[str, ...], table: DutyTable, today: datetime.date
+    ) -> DutyQuestion | None:
         folded = re.sub(r"\s+", " ", re.sub(r"[^\w/ -]", " ", fold(text))).strip()
         lead = bool(_LEAD.search(folded))
-        units = () if lead else tuple(table.units_in(text))  # in "ai chủ trì …" a unit is part of the task
-        if not (lead or _LIST.search(folded) or (units and re.search(r"chu tri|duoc giao|phai lam|nhiem vu|trach nhiem", folded))):
+        units = (
+            () if lead else tuple(table.units_in(text))
+        )  # in "ai chủ trì …" a unit is part of the task
+        if not (
+            lead
+            or _LIST.search(folded)
+            or (units and re.search(r"chu tri|duoc giao|phai lam|nhiem vu|trach nhiem", folded))
+        ):
             return None
         period, due_before = _period(folded, today)
         if lead:
@@ -67,10 +79,16 @@ class DutyQuestion:
         else:  # a list is narrowed only by the topic it names: `… những việc gì về chuyển đổi số`
             topic = _TOPIC.search(folded)
             words = topic.group(1) if topic else ""
-        return cls(kind="lead" if lead else "list", commune=communes[0] if communes else "",
-                   units=units, period=period, due_before=due_before,
-                   recurring=bool(re.search(r"thuong xuyen", folded)),
-                   table_only=bool(re.search(r"danh muc|phu luc|nhiem vu trong tam", folded)), words=_strip_dates(words))
+        return cls(
+            kind="lead" if lead else "list",
+            commune=communes[0] if communes else "",
+            units=units,
+            period=period,
+            due_before=due_before,
+            recurring=bool(re.search(r"thuong xuyen", folded)),
+            table_only=bool(re.search(r"danh muc|phu luc|nhiem vu trong tam", folded)),
+            words=_strip_dates(words),
+        )
 
 
 def _period(folded: str, today: datetime.date) -> tuple[Period | None, datetime.date | None]:
@@ -128,8 +146,11 @@ class DutyAnswerer:
     def from_passage(self, doc_id: str, start: int, end: int) -> list[Duty]:
         """The duty whose source holds a retrieved passage: "ai chủ trì X" asked in other words
         than the plan's is found by retrieval, then answered from the record."""
-        return [d for d in self.table.duties
-                if d.doc_id == doc_id and (d.start <= start < d.end or start <= d.start < end)][:1]
+        return [
+            d
+            for d in self.table.duties
+            if d.doc_id == doc_id and (d.start <= start < d.end or start <= d.start < end)
+        ][:1]
 
     def compose(self, duties: list[Duty], number) -> str:
         """Header, then one line per duty: task — lead; partners; deadline [n]."""
@@ -155,4 +176,3 @@ class DutyAnswerer:
         if len(duties) > MAX_LISTED:
             out.append(render("duty_more", count=str(len(duties) - MAX_LISTED)))
         return "\n".join(out)
-

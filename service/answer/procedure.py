@@ -52,7 +52,13 @@ _ASIDE = re.compile(r"\([^)]*\)")
 _NAME_FILLER = frozenset({"thu", "tuc"})  # `Thủ tục`
 _VARIANT_CODE = re.compile(r"\(mã (\d+\.\d+)\)")
 # Headings for the question fields that are not simply one record field.
-_LABELS = {"fee": "Phí, lệ phí", "time": "Thời hạn giải quyết", "online": "Nộp trực tuyến", "general": "Thông tin chính", "about": "Giải thích"}
+_LABELS = {
+    "fee": "Phí, lệ phí",
+    "time": "Thời hạn giải quyết",
+    "online": "Nộp trực tuyến",
+    "general": "Thông tin chính",
+    "about": "Giải thích",
+}
 MAX_LINES = 12  # a dossier list longer than this says how many more items the record has
 MAX_LEGAL = 3
 MAX_EXTRA = 2  # lines from other fields that match the question's phrases
@@ -88,7 +94,9 @@ class ProcedureAnswerer:
             self.records[d["doc_id"]] = record
             code = record["code"]
             current = self.preferred.get(code)
-            if current is None or rank.get(record.get("origin"), 3) < rank.get(self.records[current].get("origin"), 3):
+            if current is None or rank.get(record.get("origin"), 3) < rank.get(
+                self.records[current].get("origin"), 3
+            ):
                 self.preferred[code] = d["doc_id"]
 
     def __bool__(self) -> bool:
@@ -112,13 +120,23 @@ class ProcedureAnswerer:
                 continue
             score = hit.score
             if field_of(hit.chunk) == "variants":
-                code, score = self._variant_meant(hit, code, query_tokens), score * VARIANTS_DISCOUNT
+                code, score = (
+                    self._variant_meant(hit, code, query_tokens),
+                    score * VARIANTS_DISCOUNT,
+                )
             if code not in best or score > best[code].score:
                 doc_id = self.preferred[code]
                 best[code] = Choice(code, doc_id, self.records[doc_id]["name"], score)
         if query_tokens:
-            best = {code: Choice(c.code, c.doc_id, c.name, c.score + NAME_WEIGHT * _name_coverage(c.name, query_tokens))
-                    for code, c in best.items()}
+            best = {
+                code: Choice(
+                    c.code,
+                    c.doc_id,
+                    c.name,
+                    c.score + NAME_WEIGHT * _name_coverage(c.name, query_tokens),
+                )
+                for code, c in best.items()
+            }
         return sorted(best.values(), key=lambda c: -c.score)
 
     def _variant_meant(self, hit: Hit, code: str, query_tokens: set[str]) -> str:
@@ -127,7 +145,10 @@ class ProcedureAnswerer:
         more of the question than the record's own name does (`thông báo lưu trú là gì, khác
         đăng ký tạm trú chỗ nào` is about the record that lists `Đăng ký tạm trú`)."""
         own = self.records[self.preferred[code]]["name"]
-        best, best_found = code, max(1, len(query_tokens & {t for t in segment.folded(own) if "_" in t}))
+        best, best_found = (
+            code,
+            max(1, len(query_tokens & {t for t in segment.folded(own) if "_" in t})),
+        )
         for line in hit.chunk.text.split("\n"):
             match = _VARIANT_CODE.search(line)
             if not match or match.group(1) not in self.preferred or not query_tokens:
@@ -151,10 +172,14 @@ class ProcedureAnswerer:
                 break  # `where`: the record's own place lines suffice
         return out
 
-    def matching_lines(self, choice: Choice, query: str, exclude: set[str]) -> list[tuple[Chunk, str]]:
+    def matching_lines(
+        self, choice: Choice, query: str, exclude: set[str]
+    ) -> list[tuple[Chunk, str]]:
         """Lines elsewhere in the record (notes, conditions, steps…) that carry most of the
         question's words: `gia hạn trước bao nhiêu ngày` is answered by a note, not the time."""
-        words = {t for t in segment.folded(query) if "_" in t}  # folded bigrams: phrases, not lone syllables
+        words = {
+            t for t in segment.folded(query) if "_" in t
+        }  # folded bigrams: phrases, not lone syllables
         if not words:
             return []
         scored = []
@@ -168,10 +193,16 @@ class ProcedureAnswerer:
 
     def field_lines(self, choice: Choice, key: str) -> list[tuple[Chunk, str]]:
         """(chunk, verbatim line) pairs of one field of the chosen record, in order."""
-        return [(c, line) for c in self.chunks.get(choice.doc_id, {}).get(key, [])
-                for line in c.text.split("\n") if line.strip()]
+        return [
+            (c, line)
+            for c in self.chunks.get(choice.doc_id, {}).get(key, [])
+            for line in c.text.split("\n")
+            if line.strip()
+        ]
 
-    def compose(self, q: Question, query: str, hits: list[Hit], number: Callable[[Hit], int]) -> str | None:
+    def compose(
+        self, q: Question, query: str, hits: list[Hit], number: Callable[[Hit], int]
+    ) -> str | None:
         """The answer text for the best procedure, or None when no procedure is among the hits."""
         choices = self.choose(hits, set(segment.folded(query)))
         if not choices:
@@ -180,7 +211,10 @@ class ProcedureAnswerer:
         score = {h.chunk.id: h.score for h in hits}
 
         def bullets(pairs: list[tuple[Chunk, str]]) -> list[str]:
-            return [f"- {line.removeprefix('- ')} [{number(Hit(c, score.get(c.id, choice.score)))}]" for c, line in pairs]
+            return [
+                f"- {line.removeprefix('- ')} [{number(Hit(c, score.get(c.id, choice.score)))}]"
+                for c, line in pairs
+            ]
 
         field = q.fields[0] if q.fields else "general"
         pairs = self.lines_for(choice, field)
@@ -202,7 +236,11 @@ class ProcedureAnswerer:
         if variants:
             out += [render("procedure_variants"), *bullets(variants[:MAX_VARIANTS])]
         elif others:
-            out.append(render("procedure_others", names="; ".join(f"{c.name} (mã {c.code})" for c in others)))
+            out.append(
+                render(
+                    "procedure_others", names="; ".join(f"{c.name} (mã {c.code})" for c in others)
+                )
+            )
         return "\n".join(out)
 
 

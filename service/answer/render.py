@@ -29,7 +29,9 @@ def render(name: str, **values: str) -> str:
     wanted = set(template.get_identifiers())
     if wanted != set(values):
         missing, extra = wanted - set(values), set(values) - wanted
-        raise TemplateError(f"prompts/{name}.txt: missing {sorted(missing)}, unexpected {sorted(extra)}")
+        raise TemplateError(
+            f"prompts/{name}.txt: missing {sorted(missing)}, unexpected {sorted(extra)}"
+        )
     return template.substitute(values)
 
 

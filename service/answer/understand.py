@@ -23,34 +23,37 @@ _INTENT_PATTERNS = {
 # What a question about a procedure asks for: the field of the record that answers it
 # (ingest.procedure.FIELDS), in priority order. Matched on the folded question, on word
 # boundaries (`cho so ho khau` is not `hồ sơ`, `lai duoc` is not `ai được`).
-PROCEDURE_FIELDS = {name: rf"\b(?:{pattern})\b" for name, pattern in {
-    # First: "trước bao nhiêu ngày", "có cần … đồng ý không" ask for a condition, not the time;
-    # so does the asker's age (`mới 17 tuổi có đăng ký kết hôn được không`).
-    "conditions": r"dieu kien|yeu cau gi|truong hop nao|(co )?duoc (lam|dang ky|cap|phep) (khong|ko)|du tuoi|bao nhieu tuoi|"
-                  r"truoc (bao nhieu|may) (ngay|gio)|bao lau thi (moi )?phai|moi phai|dong y (khong|ko)|(co )?duoc huong|"
-                  r"(dang ky|lam) lai .{0,30}duoc (khong|ko)|(moi|chua du|chua den) \d+ tuoi",
-    "about": r"la gi|la giay gi|la cai gi|nghia la gi|khac .{0,30}(cho nao|the nao|gi)",
-    "fee": r"bao nhieu tien|mat tien|ton (bao nhieu|tien|phi)|het bao nhieu|phi|le phi|chi phi|mien phi|gia bao nhieu|"
-           r"bao nhieu (dong|k|nghin|ngan)|tra tien|dong tien|nop tien|may tien|(co|phai) (mat|tra|nop) tien|tinh tien|"
-           r"bao nhieu (mot|1) (trang|ban|to|lan)",
-    # The asker's own deadline (`phải báo thay đổi trong bao lâu`), not the office's: the steps say it.
-    "deadline": r"phai .{0,40}(trong|truoc) (bao lau|bao nhieu ngay|may ngay)|(trong|truoc) (bao lau|bao nhieu ngay|may ngay) (thi )?(moi )?phai",
-    "time": r"may ngay|bao lau|bao nhieu ngay|mat (bao lau|may)|thoi han (giai quyet|tra|lam)|thoi gian (giai quyet|lam|tra|cho)|"
-            r"may hom|may tuan|lau (khong|qua)|bao gio (co|lay|nhan|xong)|khi nao (co|lay|nhan|xong)|lay ngay|trong ngay|het han",
-    "online": r"online|onl|truc tuyen|qua mang|tren mang|dich vu cong|vneid|qua app|ung dung|tai nha|khong (can|phai) den|"
-              r"buu dien|buu chinh|tren dien thoai|qua dien thoai|internet",
-    # Before the dossier: `nộp hồ sơ ở đâu`, `xin bản sao ở đâu` ask where, the papers being
-    # only the object.
-    "where": r"o dau|nop (ho so )?(o|tai)|o .{0,30} hay o|noi nao|cho nao|den dau|di dau|tai dau|ra dau|co quan nao|lam o|nop o|phong nao|ben nao|xa nao|phuong nao",
-    "dossier": r"giay to|ho so|can (nhung |mang |chuan bi )?(gi|nhung gi)|mang (theo )?(gi|nhung gi)|chuan bi (gi|nhung gi)|"
-               r"can nhung|phai nop (gi|nhung)|to khai|mau don|ban sao|ban chinh|can co gi|"
-               r"(can|phai)( co| nop| mang| them)* (giay|chung cu|bang chung)( \w+){0,4} gi",
-    "result": r"(duoc )?nhan (duoc )?(nhung )?(gi|cai gi|giay gi|giay( \w+){0,3} nao)|ket qua|duoc cap (gi|giay gi)|cap giay gi|lay (duoc )?gi",
-    "steps": r"cac buoc|trinh tu|quy trinh|(lam|the) (the nao|sao|ra sao|nhu the nao)|cach (lam|dang ky|xin)|huong dan|thu tuc (the nao|ra sao|gi)",
-    # `có phải đăng ký … không`: whether the asker is among those who must.
-    "applicants": r"ai (thi )?(duoc|co the|phai|di|lam|nop|dung ten)|co phai (di )?(dang ky|bao|khai bao|lam|xin) .{0,40}(khong|ko)|doi tuong|nguoi nao|lam (ho|thay)|uy quyen|nho (nguoi|ai)",
-    "legal_basis": r"can cu|luat nao|van ban nao|quy dinh (nao|o dau|tai dau)|nghi dinh|thong tu|theo luat",
-}.items()}
+PROCEDURE_FIELDS = {
+    name: rf"\b(?:{pattern})\b"
+    for name, pattern in {
+        # First: "trước bao nhiêu ngày", "có cần … đồng ý không" ask for a condition, not the time;
+        # so does the asker's age (`mới 17 tuổi có đăng ký kết hôn được không`).
+        "conditions": r"dieu kien|yeu cau gi|truong hop nao|(co )?duoc (lam|dang ky|cap|phep) (khong|ko)|du tuoi|bao nhieu tuoi|"
+        r"truoc (bao nhieu|may) (ngay|gio)|bao lau thi (moi )?phai|moi phai|dong y (khong|ko)|(co )?duoc huong|"
+        r"(dang ky|lam) lai .{0,30}duoc (khong|ko)|(moi|chua du|chua den) \d+ tuoi",
+        "about": r"la gi|la giay gi|la cai gi|nghia la gi|khac .{0,30}(cho nao|the nao|gi)",
+        "fee": r"bao nhieu tien|mat tien|ton (bao nhieu|tien|phi)|het bao nhieu|phi|le phi|chi phi|mien phi|gia bao nhieu|"
+        r"bao nhieu (dong|k|nghin|ngan)|tra tien|dong tien|nop tien|may tien|(co|phai) (mat|tra|nop) tien|tinh tien|"
+        r"bao nhieu (mot|1) (trang|ban|to|lan)",
+        # The asker's own deadline (`phải báo thay đổi trong bao lâu`), not the office's: the steps say it.
+        "deadline": r"phai .{0,40}(trong|truoc) (bao lau|bao nhieu ngay|may ngay)|(trong|truoc) (bao lau|bao nhieu ngay|may ngay) (thi )?(moi )?phai",
+        "time": r"may ngay|bao lau|bao nhieu ngay|mat (bao lau|may)|thoi han (giai quyet|tra|lam)|thoi gian (giai quyet|lam|tra|cho)|"
+        r"may hom|may tuan|lau (khong|qua)|bao gio (co|lay|nhan|xong)|khi nao (co|lay|nhan|xong)|lay ngay|trong ngay|het han",
+        "online": r"online|onl|truc tuyen|qua mang|tren mang|dich vu cong|vneid|qua app|ung dung|tai nha|khong (can|phai) den|"
+        r"buu dien|buu chinh|tren dien thoai|qua dien thoai|internet",
+        # Before the dossier: `nộp hồ sơ ở đâu`, `xin bản sao ở đâu` ask where, the papers being
+        # only the object.
+        "where": r"o dau|nop (ho so )?(o|tai)|o .{0,30} hay o|noi nao|cho nao|den dau|di dau|tai dau|ra dau|co quan nao|lam o|nop o|phong nao|ben nao|xa nao|phuong nao",
+        "dossier": r"giay to|ho so|can (nhung |mang |chuan bi )?(gi|nhung gi)|mang (theo )?(gi|nhung gi)|chuan bi (gi|nhung gi)|"
+        r"can nhung|phai nop (gi|nhung)|to khai|mau don|ban sao|ban chinh|can co gi|"
+        r"(can|phai)( co| nop| mang| them)* (giay|chung cu|bang chung)( \w+){0,4} gi",
+        "result": r"(duoc )?nhan (duoc )?(nhung )?(gi|cai gi|giay gi|giay( \w+){0,3} nao)|ket qua|duoc cap (gi|giay gi)|cap giay gi|lay (duoc )?gi",
+        "steps": r"cac buoc|trinh tu|quy trinh|(lam|the) (the nao|sao|ra sao|nhu the nao)|cach (lam|dang ky|xin)|huong dan|thu tuc (the nao|ra sao|gi)",
+        # `có phải đăng ký … không`: whether the asker is among those who must.
+        "applicants": r"ai (thi )?(duoc|co the|phai|di|lam|nop|dung ten)|co phai (di )?(dang ky|bao|khai bao|lam|xin) .{0,40}(khong|ko)|doi tuong|nguoi nao|lam (ho|thay)|uy quyen|nho (nguoi|ai)",
+        "legal_basis": r"can cu|luat nao|van ban nao|quy dinh (nao|o dau|tai dau)|nghi dinh|thong tu|theo luat",
+    }.items()
+}
 _INJECTION = re.compile(
     r"bo qua|ignore|disregard|quen (het|di|moi|cac)|system prompt|\bprompt\b|api.?key|mat khau|password|"
     r"cau hinh|configuration|jailbreak|dong vai|gia vo|tu bay gio|ban la mot|you are now|"
@@ -70,7 +73,9 @@ _PERSON = re.compile(
 )
 _YEAR = re.compile(r"(?:nam|giai doan|den|tu)\s+((?:19|20)\d\d)\b")
 _PLACE = re.compile(r"\b(xa|phuong|thi tran)\s+([a-z]+(?:\s+[a-z]+)?)")
-_PLACE_CAPS = re.compile(r"\b(?:xã|phường|thị trấn|xa|phuong)\s+([A-ZĐ][\wÀ-ỹ]*(?:\s+[A-ZĐ][\wÀ-ỹ]*){0,2})")
+_PLACE_CAPS = re.compile(
+    r"\b(?:xã|phường|thị trấn|xa|phuong)\s+([A-ZĐ][\wÀ-ỹ]*(?:\s+[A-ZĐ][\wÀ-ỹ]*){0,2})"
+)
 
 
 @dataclass(frozen=True)
@@ -82,7 +87,9 @@ class Question:
     unknown_place: str | None = None  # a commune/ward named that the corpus does not have
     years: tuple[int, ...] = ()
     refusal: str | None = None  # "injection" | "personal_data"
-    fields: tuple[str, ...] = ()  # procedure fields asked for (PROCEDURE_FIELDS), most specific first
+    fields: tuple[
+        str, ...
+    ] = ()  # procedure fields asked for (PROCEDURE_FIELDS), most specific first
 
     @property
     def intent(self) -> str:
@@ -94,7 +101,9 @@ def understand(text: str, known_communes: list[str], phrase_vocab: set[str]) -> 
     folded bigrams of the corpus, used to tell `xã hội` (a word) from `xã Hòa An` (a place)."""
     text = normalize(text).strip()
     folded = " ".join(re.findall(r"\w+|[%?]", fold(text)))
-    intents = tuple(name for name, pattern in _INTENT_PATTERNS.items() if re.search(pattern, folded)) or ("what",)
+    intents = tuple(
+        name for name, pattern in _INTENT_PATTERNS.items() if re.search(pattern, folded)
+    ) or ("what",)
     padded = f" {folded} "
     communes = tuple(c for c in known_communes if f" {c} " in padded)
     years = tuple(sorted({int(y) for y in _YEAR.findall(folded)}))
@@ -104,17 +113,78 @@ def understand(text: str, known_communes: list[str], phrase_vocab: set[str]) -> 
     elif _PERSONAL_DATA.search(folded) and _PERSON.search(text):
         refusal = "personal_data"
     fields = tuple(name for name, pattern in PROCEDURE_FIELDS.items() if re.search(pattern, folded))
-    return Question(text, folded, intents, communes, _unknown_place(text, folded, communes, known_communes, phrase_vocab),
-                    years, refusal, fields)
+    return Question(
+        text,
+        folded,
+        intents,
+        communes,
+        _unknown_place(text, folded, communes, known_communes, phrase_vocab),
+        years,
+        refusal,
+        fields,
+    )
 
 
 # Words that follow `xã` in ordinary sentences (`xã có`, `xã phải`), never a place name.
-_NOT_NAMES = frozenset(["hay", "co", "phai", "da", "se", "nao", "minh", "toi", "nay", "do", "can", "duoc", "la", "thi", "cua", "trong", "nam", "ban", "giao", "tren", "voi", "va", "hoi", "dang", "chua", "khong", "nhu",
-                        # verbs and question words a citizen types after `ở xã` (`ở xã mất bao nhiêu`)
-                        "mat", "het", "ton", "lam", "nop", "xin", "chung", "thu", "bao", "gi", "the", "minh", "em", "con", "di", "ve", "ra", "lay", "nhan", "dong", "tra", "mo"])
+_NOT_NAMES = frozenset(
+    [
+        "hay",
+        "co",
+        "phai",
+        "da",
+        "se",
+        "nao",
+        "minh",
+        "toi",
+        "nay",
+        "do",
+        "can",
+        "duoc",
+        "la",
+        "thi",
+        "cua",
+        "trong",
+        "nam",
+        "ban",
+        "giao",
+        "tren",
+        "voi",
+        "va",
+        "hoi",
+        "dang",
+        "chua",
+        "khong",
+        "nhu",
+        # verbs and question words a citizen types after `ở xã` (`ở xã mất bao nhiêu`)
+        "mat",
+        "het",
+        "ton",
+        "lam",
+        "nop",
+        "xin",
+        "chung",
+        "thu",
+        "bao",
+        "gi",
+        "the",
+        "minh",
+        "em",
+        "con",
+        "di",
+        "ve",
+        "ra",
+        "lay",
+        "nhan",
+        "dong",
+        "tra",
+        "mo",
+    ]
+)
 
 
-def _unknown_place(text: str, folded: str, communes: tuple, known: list[str], phrase_vocab: set[str]) -> str | None:
+def _unknown_place(
+    text: str, folded: str, communes: tuple, known: list[str], phrase_vocab: set[str]
+) -> str | None:
     if communes:
         return None
     for match in _PLACE_CAPS.finditer(text):

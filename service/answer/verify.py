@@ -55,11 +55,35 @@ _BOUNDARY = re.compile(
     r"[.!?…]+(?:[ \t]*\[\d+(?:\s*[,;]\s*\d+)*\])*(?P<sep>\s+)(?=[^\s\[])|(?P<line>[ \t]*\n\s*)(?=\S)"
 )
 _LIST_ITEM = re.compile(r"^\s*(?:[-+•*–]|\d{1,2}[.)])\s+")
-_WORD_NUMBERS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "nam": 5, "sau": 6, "bay": 7, "tam": 8, "chin": 9, "muoi": 10}
+_WORD_NUMBERS = {
+    "mot": 1,
+    "hai": 2,
+    "ba": 3,
+    "bon": 4,
+    "nam": 5,
+    "sau": 6,
+    "bay": 7,
+    "tam": 8,
+    "chin": 9,
+    "muoi": 10,
+}
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
-_MONEY_UNITS = {"dong": 1, "d": 1, "vnd": 1, "k": 1_000, "nghin": 1_000, "ngan": 1_000, "trieu": 1_000_000, "ty": 1_000_000_000}
-_NUMBER_WORD = r"(?:mot|hai|ba|bon|tu|nam|lam|sau|bay|tam|chin|muoi|tram|nghin|ngan|trieu|ty|linh|le|ruoi)"
-_FREE = re.compile(r"\bmien (?:phi|le phi)\b|\bkhong (?:mat|thu|phai nop|phai tra|co) (?:phi|le phi|tien)\b")
+_MONEY_UNITS = {
+    "dong": 1,
+    "d": 1,
+    "vnd": 1,
+    "k": 1_000,
+    "nghin": 1_000,
+    "ngan": 1_000,
+    "trieu": 1_000_000,
+    "ty": 1_000_000_000,
+}
+_NUMBER_WORD = (
+    r"(?:mot|hai|ba|bon|tu|nam|lam|sau|bay|tam|chin|muoi|tram|nghin|ngan|trieu|ty|linh|le|ruoi)"
+)
+_FREE = re.compile(
+    r"\bmien (?:phi|le phi)\b|\bkhong (?:mat|thu|phai nop|phai tra|co) (?:phi|le phi|tien)\b"
+)
 # A spelled number of two or more words has one of these (`sau hai ngày` is "after two days").
 _SCALE = r"(?:muoi|tram|nghin|ngan|trieu|ty|linh|ruoi)"
 # Facts, matched on folded text, most specific first; each span is read once.
@@ -83,14 +107,52 @@ _UNIT_HEAD = re.compile(
     r"Sở|Chi cục|Cục|Tòa án|Viện kiểm sát|Điểm|Mặt trận|Đảng ủy|Trạm|Kho bạc|Bưu điện)\b",
     re.IGNORECASE,
 )
-_LOWER_HEADS = {"phòng", "sở", "cục", "chi cục", "tòa án", "viện kiểm sát", "trung tâm", "văn phòng"}
-_NOT_UNIT_WORDS = {"chong", "ngua", "huu", "bo", "thi", "khi", "tiep", "hop", "lam", "o", "cua", "nay", "do", "va", "la"}
+_LOWER_HEADS = {
+    "phòng",
+    "sở",
+    "cục",
+    "chi cục",
+    "tòa án",
+    "viện kiểm sát",
+    "trung tâm",
+    "văn phòng",
+}
+_NOT_UNIT_WORDS = {
+    "chong",
+    "ngua",
+    "huu",
+    "bo",
+    "thi",
+    "khi",
+    "tiep",
+    "hop",
+    "lam",
+    "o",
+    "cua",
+    "nay",
+    "do",
+    "va",
+    "la",
+}
 _LOCALITIES = {"xã", "phường", "huyện", "tỉnh", "thành", "thị"}
 # Heads that name a unit by themselves (`Công an xã`); the others need a name after them
 # (`Phòng Kinh tế`), or they are ordinary words (`phòng chống`, `ban hành`, `điểm mới`).
-_NAMED_BY_HEAD = {"uy ban nhan dan", "ubnd", "hdnd", "hoi dong nhan dan", "cong an", "kho bac", "buu dien"}
-_ABBREVIATIONS = {"ubnd": "uy ban nhan dan", "hdnd": "hoi dong nhan dan", "pvhcc": "phuc vu hanh chinh cong",
-                  "vp": "van phong", "tt": "trung tam"}
+_NAMED_BY_HEAD = {
+    "uy ban nhan dan",
+    "ubnd",
+    "hdnd",
+    "hoi dong nhan dan",
+    "cong an",
+    "kho bac",
+    "buu dien",
+}
+_ABBREVIATIONS = {
+    "ubnd": "uy ban nhan dan",
+    "hdnd": "hoi dong nhan dan",
+    "pvhcc": "phuc vu hanh chinh cong",
+    "vp": "van phong",
+    "tt": "trung tam",
+}
 
 
 @dataclass(frozen=True)
@@ -100,7 +162,9 @@ class Verdict:
     text: str
     ok: bool
     markers: tuple[int, ...] = ()
-    problem: str | None = None  # "injection" | "not_vietnamese" | "no_marker" | "unknown_marker" | "unsupported"
+    problem: str | None = (
+        None  # "injection" | "not_vietnamese" | "no_marker" | "unknown_marker" | "unsupported"
+    )
     detail: str = ""  # the fact or marker that failed (for logs and tests, never shown)
 
 
@@ -111,13 +175,20 @@ class Evidence:
         self.passages = {n: normalize(text) for n, text in passages.items()}
         self._facts = {n: _support(text) for n, text in self.passages.items()}
         self._unit_text = {n: f" {_unit_words(text)} " for n, text in self.passages.items()}
-        self._plain = {n: f" {' '.join(re.findall(r'[a-z0-9]+', fold(text)))} " for n, text in self.passages.items()}
+        self._plain = {
+            n: f" {' '.join(re.findall(r'[a-z0-9]+', fold(text)))} "
+            for n, text in self.passages.items()
+        }
         self._planted = {g for text in self.passages.values() for g in _planted_trigrams(text)}
 
     def check(self, sentence: str) -> Verdict:
         """Whether `sentence` may be shown, and if not, why."""
         sentence = normalize(sentence).strip()
-        markers = tuple(dict.fromkeys(int(n) for group in MARKER.findall(sentence) for n in re.split(r"\s*[,;]\s*", group)))
+        markers = tuple(
+            dict.fromkeys(
+                int(n) for group in MARKER.findall(sentence) for n in re.split(r"\s*[,;]\s*", group)
+            )
+        )
         body = MARKER.sub(" ", _LIST_ITEM.sub("", sentence))
         words = re.findall(r"\w+", fold(body))
         if is_steered(body) or self._planted & set(_trigrams(words)):
@@ -129,7 +200,9 @@ class Evidence:
             facts.add(("free",))
         if not markers:
             if facts or len(words) > LEAD_IN_WORDS:
-                return Verdict(sentence, False, markers, "no_marker", _show(next(iter(facts), ("words", ""))))
+                return Verdict(
+                    sentence, False, markers, "no_marker", _show(next(iter(facts), ("words", "")))
+                )
             return Verdict(sentence, True)
         unknown = [n for n in markers if n not in self.passages]
         if unknown:
@@ -156,8 +229,11 @@ class Evidence:
         if kind == "spelled":
             # `sau mười lăm ngày` may be "after fifteen days": leading words may be ordinary ones.
             words = value[0].split()
-            return any(f" {' '.join(words[i:])} " in self._plain[n] for i in range(len(words) - 1)
-                       if re.search(_SCALE, " ".join(words[i:-1])))
+            return any(
+                f" {' '.join(words[i:])} " in self._plain[n]
+                for i in range(len(words) - 1)
+                if re.search(_SCALE, " ".join(words[i:-1]))
+            )
         return fact in have
 
 
@@ -218,13 +294,16 @@ def split_sentences(text: str) -> list[tuple[str, str]]:
 
 def renumber(sentence: str, numbers: dict[int, int]) -> str:
     """Rewrite the markers of a sentence with new numbers, given for each it uses."""
+
     def one(match: re.Match) -> str:
         old = [int(n) for n in re.split(r"\s*[,;]\s*", match.group(1))]
         return "".join(f"[{numbers[n]}]" for n in dict.fromkeys(old))
+
     return MARKER.sub(one, sentence)
 
 
 # -- internals ------------------------------------------------------------------------------
+
 
 def _cut(buffer: str) -> tuple[str, str, str] | None:
     for match in _BOUNDARY.finditer(buffer):
@@ -233,7 +312,7 @@ def _cut(buffer: str) -> tuple[str, str, str] | None:
         # `v.v. và …`: a full stop followed by a small letter does not end a sentence.
         if line or "\n" in sep or not buffer[match.end()].islower():
             start = match.start("line") if line else match.start("sep")
-            return buffer[:start].strip(), "\n" if "\n" in sep else " ", buffer[match.end():]
+            return buffer[:start].strip(), "\n" if "\n" in sep else " ", buffer[match.end() :]
     return None
 
 
@@ -313,15 +392,19 @@ def _units(text: str) -> list[str]:
     text = normalize(text)
     found, end = [], 0
     for head in _UNIT_HEAD.finditer(text):
-        if head.start() < end or (head.group().lower() in ("vp", "tt") and not head.group().isupper()):
+        if head.start() < end or (
+            head.group().lower() in ("vp", "tt") and not head.group().isupper()
+        ):
             continue  # inside the name before it; `tt`, `vp` are units only as capitals
         name, end = [], head.end()
-        tokens = list(re.finditer(r"\w+|[-–&]", text[end:end + 120]))
+        tokens = list(re.finditer(r"\w+|[-–&]", text[end : end + 120]))
         for i, token in enumerate(t.group() for t in tokens):
             following = tokens[i + 1].group() if i + 1 < len(tokens) else ""
             if token.lower() in _LOCALITIES:
                 break  # `UBND Xã Dân Hòa` is the UBND, wherever the passage puts the commune
-            joins = name and (token in "-–&" and following[:1].isupper() or token == "và" and following.isupper())
+            joins = name and (
+                token in "-–&" and following[:1].isupper() or token == "và" and following.isupper()
+            )
             if not (token[0].isupper() or joins):
                 break
             name.append(token)
@@ -332,8 +415,12 @@ def _units(text: str) -> list[str]:
             # `phòng tư pháp huyện`: a unit written in lower case is the head and the two words
             # after it, unless they make an ordinary word (`phòng chống`, `sở hữu`).
             words = [t.group() for t in tokens[:2]]
-            if (len(words) == 2 and all(w.isalpha() and w.islower() for w in words)
-                    and fold(words[0]) not in _NOT_UNIT_WORDS and words[0] not in _LOCALITIES):
+            if (
+                len(words) == 2
+                and all(w.isalpha() and w.islower() for w in words)
+                and fold(words[0]) not in _NOT_UNIT_WORDS
+                and words[0] not in _LOCALITIES
+            ):
                 found.append(" ".join([head.group(), *words]))
                 end = head.end() + tokens[1].end()
     return found
