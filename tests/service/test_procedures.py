@@ -58,11 +58,11 @@ from service.app import create_app
 from service.engine import build_engine
 from service.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "corpus" / "procedures"
 LEXICON = ROOT / "corpus" / "lexicon.tsv"
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "portal"
-CRAWL = Path(__file__).resolve().parents[2] / "shared" / "data" / "dvcqg-procedures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "portal"
+CRAWL = Path(__file__).resolve().parents[3] / "shared" / "data" / "dvcqg-procedures"
 needs_crawl = pytest.mark.skipif(not CRAWL.is_dir(), reason=f"no portal crawl at {CRAWL}")
 
 PORTAL_KEYS = [

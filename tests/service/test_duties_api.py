@@ -22,7 +22,7 @@ from service.engine import build_engine
 from service.export import to_ics
 from service.settings import Settings
 
-PLANS = Path(__file__).resolve().parents[1] / "corpus" / "plans"
+PLANS = Path(__file__).resolve().parents[2] / "corpus" / "plans"
 PVHCC = "Trung tâm Phục vụ hành chính công"
 
 

@@ -9,7 +9,7 @@ from ingest.clean import clean
 from ingest.document import read_document
 from ingest.structure import heading_kind
 
-PLANS = Path(__file__).resolve().parent.parent / "corpus" / "plans"
+PLANS = Path(__file__).resolve().parents[2] / "corpus" / "plans"
 
 
 @pytest.fixture(scope="module")
