@@ -20,13 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.chunk import chunk
-from ingest.document import read_documents
-from ingest.duty import VERSION as DUTIES_VERSION
-from ingest.duty import extract_duties
-from ingest.errors import IngestError
-from ingest.load import PROCEDURE_FILES, SUPPORTED
-from ingest.procedure import procedure_chunks
+import ingest
+from ingest import DUTIES_VERSION, FILE_TYPES, IngestError
 from retriever import segment
 from retriever.dense import DenseIndex, Embedder
 from retriever.store import FORMAT_VERSION, IndexMissing, Store
@@ -69,7 +64,7 @@ def find_files(paths: list[Path]) -> tuple[list[Path], dict[str, str]]:
                 p
                 for p in sorted(path.rglob("*"))
                 if p.is_file()
-                and p.suffix.lower() in SUPPORTED + PROCEDURE_FILES
+                and p.suffix.lower() in FILE_TYPES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             ]
         elif path.is_file():
@@ -166,7 +161,7 @@ def _update(
             progress(f"[{number}/{len(files)}] đang xử lý {name}")
         failure = None
         try:
-            docs = read_documents(path, kind=_kind_of(path), data_hash=digest)
+            docs = ingest.read(path, data_hash=digest)
         except IngestError as exc:
             failure = str(exc)
         except Exception as exc:  # noqa: BLE001 - a file that trips a bug must not cost the other files
@@ -181,7 +176,8 @@ def _update(
             doc_id = _unique_id(doc.doc_id, key, used_ids)
             if doc_id != doc.doc_id:
                 doc = type(doc)(**{**doc.__dict__, "doc_id": doc_id})
-            doc_chunks = procedure_chunks(doc) if doc.kind == "procedure" else chunk(doc)
+            found = ingest.records(doc)
+            doc_chunks = list(found.chunks)
             file_chunks += doc_chunks
             doc_ids.append(doc_id)
             record = {
@@ -192,7 +188,7 @@ def _update(
                 "visibility": visibility,
             }
             if doc.kind == "plan":  # its duties, extracted once here and served from the index
-                record["duties"] = [d.to_json() for d in extract_duties(doc)]
+                record["duties"] = [d.to_json() for d in found.duties]
                 record["duties_version"] = DUTIES_VERSION
             documents.append(record)
         texts = [c.index_text() for c in file_chunks]
@@ -272,10 +268,6 @@ def visibility_of(path: Path, roots: list[Path]) -> str:
                     )
         folders += [candidate.parent.name]
     return "internal" if any(f.lower() in INTERNAL_FOLDERS for f in folders) else "public"
-
-
-def _kind_of(path: Path) -> str:
-    return "procedure" if "procedure" in path.parent.name.lower() else "plan"
 
 
 def _unique_id(doc_id: str, key: str, used: dict[str, str]) -> str:
