@@ -23,6 +23,7 @@ from retriever.dense import Embedder
 from retriever.fuse import fuse
 from retriever.lexical import BM25
 from retriever.lexicon import Lexicon
+from retriever.scope import Scope, visible
 from retriever.store import Generation
 
 MODES = ("bm25_syllables", "bm25_words", "bm25_folded", "dense", "hybrid")
@@ -44,7 +45,7 @@ class Filters:
     commune: str | None = None
     kind: str | None = None
     year: int | None = None
-    internal: bool = False  # include documents marked internal (officers only)
+    scope: Scope = Scope.PUBLIC  # who asks; set only through `retriever.scope.scoped`
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,8 @@ class Hit:
 
 
 def internal_ids(documents: list[dict]) -> frozenset[str]:
-    """Documents marked internal at ingestion: answered to officers only."""
-    return frozenset(d["doc_id"] for d in documents if d.get("visibility") == "internal")
+    """Documents the public may not see (internal ones): answered to officers only."""
+    return frozenset(d["doc_id"] for d in documents if not visible(Scope.PUBLIC, d.get("visibility")))
 
 
 class Searcher:
@@ -103,7 +104,7 @@ class Searcher:
         self._kinds = np.array([c.kind for c in self.chunks])
         self._years = np.array([c.year or 0 for c in self.chunks])
         self.internal_ids = internal_ids(generation.documents)
-        self._internal = np.array([c.doc_id in self.internal_ids for c in self.chunks], dtype=bool)
+        self._public = np.array([c.doc_id not in self.internal_ids for c in self.chunks], dtype=bool)
 
     def lexical(self, view: str) -> BM25:
         """The BM25 index of one view (`bm25_words`, `bm25_syllables`, `bm25_folded`)."""
@@ -126,8 +127,8 @@ class Searcher:
             mask &= self._kinds == filters.kind
         if filters.year:
             mask &= self._years == filters.year
-        if not filters.internal:
-            mask &= ~self._internal
+        if not visible(filters.scope, "internal"):
+            mask &= self._public
         return mask
 
     def scores(self, query: str, mode: str) -> np.ndarray:

@@ -34,6 +34,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from ingest.textnorm import normalize
+from retriever.scope import Scope
 from retriever.search import Filters
 from retriever.store import IndexMissing
 from service.admin import add_admin, is_admin_route
@@ -373,11 +374,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if not key_matches(key, settings.officer_api_key, settings.admin_api_key):
             raise StarletteHTTPException(403)
 
-    def filters_of(body: AskIn | SearchIn, internal: bool = False) -> Filters | None:
-        if body.filters is None and not internal:
-            return None
-        given = body.filters.model_dump() if body.filters else {}
-        return Filters(**given, internal=internal)
+    def filters_of(body: AskIn | SearchIn) -> Filters | None:
+        return Filters(**body.filters.model_dump()) if body.filters else None
+
+    def scope_of(key: str | None) -> Scope:
+        """Who is asking, from the key they send (none: the public)."""
+        if key_matches(key, settings.admin_api_key):
+            return Scope.ADMIN
+        if key_matches(key, settings.officer_api_key):
+            return Scope.OFFICER
+        return Scope.PUBLIC
 
     def answered(body: AskIn, answer: Answer) -> dict:
         journal.record_question(
@@ -394,9 +400,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @app.post("/api/search", responses=ERRORS)
     async def search(body: SearchIn, x_api_key: str | None = Header(default=None)) -> dict:
         """Ranked passages; with an officer's key, internal documents' too."""
-        internal = key_matches(x_api_key, settings.officer_api_key, settings.admin_api_key)
         hits = await work(
-            current().search, body.query, k=body.k, filters=filters_of(body, internal=internal)
+            current().search,
+            body.query,
+            k=body.k,
+            filters=filters_of(body),
+            scope=scope_of(x_api_key),
         )
         return {"results": [hit.citation(n) for n, hit in enumerate(hits, start=1)]}
 
@@ -419,7 +428,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             current().ask,
             body.question,
             k=body.k,
-            filters=filters_of(body, internal=True),
+            filters=filters_of(body),
+            scope=scope_of(x_api_key),
             session_id=body.session_id,
         )
         return answered(body, answer)
@@ -541,7 +551,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         x_api_key: str | None = Header(default=None),
     ):
         """Plan duties; with an officer's key, internal plans' duties too."""
-        internal = key_matches(x_api_key, settings.officer_api_key, settings.admin_api_key)
         try:
             date = datetime.date.fromisoformat(due_before) if due_before else None
         except ValueError:
@@ -555,7 +564,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             due_before=date,
             q=normalize(q).strip(),
             role=role,
-            internal=internal,
+            scope=scope_of(x_api_key),
         )
         if format == "csv":
             return Response(
@@ -574,12 +583,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @app.get("/api/documents", responses=ERRORS)
     def documents(x_api_key: str | None = Header(default=None)) -> dict:
         """Ingested documents; internal ones only with an officer's key."""
-        internal = key_matches(x_api_key, settings.officer_api_key, settings.admin_api_key)
-        return {
-            "documents": [
-                d for d in current().documents() if internal or d.get("visibility") != "internal"
-            ]
-        }
+        return {"documents": current().documents(scope_of(x_api_key))}
 
     @app.get("/healthz")
     async def healthz() -> dict:  # on the event loop: answers even when every worker is busy

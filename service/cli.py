@@ -11,6 +11,7 @@ from pathlib import Path
 
 from retriever.build import Report
 from retriever.dense import ModelError
+from retriever.scope import Scope
 from retriever.search import MODES, Filters
 from retriever.store import IndexMissing
 from service.export import to_csv, to_ics
@@ -81,7 +82,9 @@ def _filters(args: argparse.Namespace) -> Filters | None:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    hits = _engine().search(args.query, k=args.k, filters=_filters(args), mode=args.mode)
+    hits = _engine().search(
+        args.query, k=args.k, filters=_filters(args), mode=args.mode, scope=Scope.PUBLIC
+    )
     results = [h.citation(n) for n, h in enumerate(hits, start=1)]
     if args.json:
         print(json.dumps({"results": results}, ensure_ascii=False, indent=2))
@@ -98,7 +101,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    result = _engine().ask(args.question, filters=_filters(args))
+    result = _engine().ask(args.question, filters=_filters(args), scope=Scope.PUBLIC)
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return 0
@@ -182,6 +185,7 @@ def cmd_duties(args: argparse.Namespace) -> int:
         due_before=args.due_before,
         q=args.q or "",
         role=args.role,
+        scope=Scope.PUBLIC,
     )
     if args.format == "csv":
         sys.stdout.write(to_csv(found))

@@ -17,6 +17,7 @@ from retriever import segment
 from retriever.build import Progress, Report, update
 from retriever.dense import Embedder, SentenceEmbedder
 from retriever.lexicon import Lexicon
+from retriever.scope import Scope, documents_for, scoped
 from retriever.search import Filters, Hit, Searcher
 from retriever.store import Store
 from service.answer.compose import Answer, Answerer
@@ -78,10 +79,15 @@ class Engine:
         return report
 
     def search(
-        self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid"
+        self,
+        query: str,
+        k: int = 10,
+        filters: Filters | None = None,
+        mode: str = "hybrid",
+        scope: Scope = Scope.PUBLIC,
     ) -> list[Hit]:
         self._ensure_loaded()
-        return self.searcher.search(query, k=k, filters=filters, mode=mode)
+        return self.searcher.search(query, k=k, filters=scoped(filters, scope), mode=mode)
 
     def ask(
         self,
@@ -89,9 +95,10 @@ class Engine:
         k: int = 5,
         filters: Filters | None = None,
         session_id: str | None = None,
+        scope: Scope = Scope.PUBLIC,
     ) -> Answer:
         answer = None
-        for piece in self.ask_stream(question, k, filters, session_id):
+        for piece in self.ask_stream(question, k, filters, session_id, scope):
             answer = piece
         return answer
 
@@ -101,6 +108,7 @@ class Engine:
         k: int = 5,
         filters: Filters | None = None,
         session_id: str | None = None,
+        scope: Scope = Scope.PUBLIC,
     ) -> Iterator[str | Answer]:
         """The answer in pieces as they are ready, then the whole Answer. The extractive
         answer is ready at once and is sent line by line; a generator sends what it has
@@ -108,7 +116,8 @@ class Engine:
         self._ensure_loaded()
         session = session_id or uuid.uuid4().hex
         # An officer's conversation (internal documents) is never continued on the public side.
-        thread = f"officer:{session}" if filters and filters.internal else session
+        thread = f"officer:{session}" if scope is not Scope.PUBLIC else session
+        filters = scoped(filters, scope)
         understood = self._understand(question, thread)
         answer = self.answerer.answer(understood, k=k, filters=filters, session_id=session)
         if self.generator is not None and not answer.abstained:
@@ -148,7 +157,7 @@ class Engine:
         """Procedures, one per code (the catalogue's record before the portal's): ranked by
         `query` when given, else by code; filtered by field (lĩnh vực) and level (cấp)."""
         self._ensure_loaded()
-        book = self.answerer.procedures
+        book = self.answerer.books(Scope.PUBLIC).procedures
         if query.strip():
             hits = self.search(query, k=50, filters=Filters(kind="procedure"))
             ranked = [(c.doc_id, c.score) for c in book.choose(hits)]
@@ -168,7 +177,7 @@ class Engine:
     def procedure(self, key: str) -> dict | None:
         """One procedure by national code (`1.001193`) or document id (`tthc-1.001193`)."""
         self._ensure_loaded()
-        book = self.answerer.procedures
+        book = self.answerer.books(Scope.PUBLIC).procedures
         doc_id = book.preferred.get(key) or (key if key in book.records else None)
         if doc_id is None:
             return None
@@ -183,19 +192,20 @@ class Engine:
         due_before: datetime.date | None = None,
         q: str = "",
         role: str = "lead",
-        internal: bool = False,
+        scope: Scope = Scope.PUBLIC,
     ) -> list[Duty]:
         """Plan duties that pass the filters given (`retriever.duties.DutyTable.find`); those of
-        internal plans only when `internal` (an authenticated officer asks)."""
+        internal plans only for officers."""
         self._ensure_loaded()
-        table = self.answerer.officer_duties if internal else self.answerer.duties
+        table = self.answerer.books(scope).duties
         return table.table.find(unit=unit, commune=commune, due_before=due_before, q=q, role=role)
 
-    def documents(self) -> list[dict]:
+    def documents(self, scope: Scope = Scope.PUBLIC) -> list[dict]:
+        """The ingested documents `scope` may see, without their text and records."""
         self._ensure_loaded()
         return [
             {k: v for k, v in d.items() if k not in ("text", "path", "procedure", "duties")}
-            for d in self.searcher.generation.documents
+            for d in documents_for(scope, self.searcher.generation.documents)
         ]
 
 

@@ -26,6 +26,7 @@ from ingest.clean import CELL_SEP
 from ingest.textnorm import fold, has_diacritics
 from retriever import segment
 from retriever.duties import DutyTable
+from retriever.scope import Scope, documents_for, scoped
 from retriever.search import Filters, Hit, Searcher
 from service.answer.duties import DutyAnswerer, DutyQuestion
 from service.answer.procedure import ProcedureAnswerer
@@ -173,23 +174,15 @@ class Answerer:
         )
         self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
         self._idf_unknown = math.log(1 + n)
-        # What the public may be answered from, and what officers (filters.internal) may: the
-        # same unless some documents are internal. Nothing of an internal document reaches a
-        # public answer, not even the name of its commune in a refusal.
-        docs = searcher.generation.documents
-        public = [d for d in docs if d["doc_id"] not in searcher.internal_ids]
-        self.procedures = ProcedureAnswerer(searcher, exclude=searcher.internal_ids)
-        self.duties = DutyAnswerer(DutyTable(public))
-        self._places = {False: _places(public)}
-        if searcher.internal_ids:
-            self.officer_procedures, self.officer_duties = (
-                ProcedureAnswerer(searcher),
-                DutyAnswerer(DutyTable(docs)),
-            )
-            self._places[True] = _places(docs)
-        else:
-            self.officer_procedures, self.officer_duties = self.procedures, self.duties
-            self._places[True] = self._places[False]
+        # What each scope may be answered from (`retriever.scope.visible`): the same for all
+        # unless some documents are internal. Nothing of an internal document reaches a public
+        # answer, not even the name of its commune in a refusal.
+        self._books: dict[Scope, _Books] = {}
+        for scope in Scope:
+            seen = documents_for(scope, searcher.generation.documents)
+            ids = frozenset(d["doc_id"] for d in seen)
+            same = next((b for b in self._books.values() if b.ids == ids), None)
+            self._books[scope] = same or _Books.of(searcher, seen, ids)
         self.today = datetime.date.today  # "sắp đến hạn" is counted from today
 
     # -- public -----------------------------------------------------------------------------
@@ -206,7 +199,7 @@ class Answerer:
         communes = q.communes or ((fold(filters.commune),) if filters and filters.commune else ())
         # Officers name their commune or speak of the plans; a citizen's `phải báo công an
         # trước mấy giờ` does neither and is a question about a procedure.
-        duties = self.officer_duties if filters and filters.internal else self.duties
+        duties = self.books(_scope(filters)).duties
         if (
             duties
             and not (filters and filters.kind == "procedure")
@@ -214,7 +207,7 @@ class Answerer:
         ):
             asked = DutyQuestion.read(q.text, communes, duties.table, self.today())
             if asked:
-                answered = self._answer_duties(duties, asked, q, session)
+                answered = self._answer_duties(_scope(filters), asked, q, session)
                 if answered:
                     return answered
         hits = self.searcher.search(q.text, k=max(k, RETRIEVE_K), filters=filters)
@@ -269,19 +262,22 @@ class Answerer:
             h.chunk.kind == "procedure" and h.score >= 0.8 * hits[0].score for h in hits[:5]
         )
 
+    def books(self, scope: Scope) -> _Books:
+        """The procedure book, duty table and places that `scope` may be answered from."""
+        return self._books[scope]
+
     def _book(self, filters: Filters | None) -> ProcedureAnswerer:
-        return self.officer_procedures if filters and filters.internal else self.procedures
+        return self.books(_scope(filters)).procedures
 
     def _answer_procedure(
         self, q: Question, hits: list[Hit], session: str, filters: Filters | None
     ) -> Answer:
         # Deeper, among procedures only: look-alike records (`Xóa đăng ký thường trú`) can
         # fill the first eight passages and push the one asked for out of them.
-        internal = bool(filters and filters.internal)
         book = self._book(filters)
         hits = (
             self.searcher.search(
-                q.text, k=PROCEDURE_K, filters=Filters(kind="procedure", internal=internal)
+                q.text, k=PROCEDURE_K, filters=scoped(Filters(kind="procedure"), _scope(filters))
             )
             or hits
         )
@@ -313,22 +309,19 @@ class Answerer:
     # -- duties -------------------------------------------------------------------------------
 
     def _answer_duties(
-        self, table: DutyAnswerer, asked: DutyQuestion, q: Question, session: str
+        self, scope: Scope, asked: DutyQuestion, q: Question, session: str
     ) -> Answer | None:
         """A list of duties with their sources; None (answer from passages instead) when no
         duty matches a question that names no unit or period, since then it may not be a
         question about duties at all. "Who leads X" in words the plan does not use is found
         by retrieval: the duty whose source holds the best passage, if it carries the question."""
+        table = self.books(scope).duties
         duties = table.select(asked)
         if not duties and asked.kind == "lead":
             hits = self.searcher.search(
                 q.text,
                 k=1,
-                filters=Filters(
-                    commune=asked.commune or None,
-                    kind="plan",
-                    internal=table is self.officer_duties,
-                ),
+                filters=scoped(Filters(commune=asked.commune or None, kind="plan"), scope),
             )
             if hits and self.support(q, hits[0]) >= SUPPORT_THRESHOLD:
                 duties = table.from_passage(
@@ -376,7 +369,7 @@ class Answerer:
     def _decline(self, q: Question, filters: Filters | None) -> Answer | None:
         if q.refusal:
             return self._abstain(q.refusal, "")
-        names, coverage = self._places[bool(filters and filters.internal)]
+        names, coverage = self.books(_scope(filters)).places
         if q.unknown_place and not (filters and filters.commune):
             known = ", ".join(names)
             return Answer(
@@ -487,6 +480,30 @@ class Answerer:
             unit = max(_units(hit), key=lambda u: self._score_unit(q, words, u))
             lines.append(f"- Xã {commune}: {_line(unit, hit, cites, q)}")
         return Answer("\n".join(lines), citations=cites.used())
+
+
+@dataclass(frozen=True)
+class _Books:
+    """What one scope may be answered from: its procedures, its duties and its places."""
+
+    ids: frozenset[str]  # the documents it sees
+    procedures: ProcedureAnswerer
+    duties: DutyAnswerer
+    places: tuple[list[str], dict[str, set[int]]]
+
+    @classmethod
+    def of(cls, searcher: Searcher, seen: list[dict], ids: frozenset[str]) -> _Books:
+        hidden = frozenset(d["doc_id"] for d in searcher.generation.documents) - ids
+        return cls(
+            ids,
+            ProcedureAnswerer(searcher, exclude=hidden),
+            DutyAnswerer(DutyTable(seen)),
+            _places(seen),
+        )
+
+
+def _scope(filters: Filters | None) -> Scope:
+    return filters.scope if filters else Scope.PUBLIC
 
 
 class _Citations:

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from pypdf import PdfWriter
 
 from retriever.build import INTERNAL_FOLDERS, visibility_of
-from retriever.search import Filters
+from retriever.scope import Scope
 from service.admin import SAFE_NAME
 from service.engine import build_engine
 from service.settings import Settings
@@ -573,17 +573,17 @@ def test_ingesting_a_folder_makes_its_noi_bo_files_internal(tmp_path, hash_embed
 
     engine.ingest([folder])
 
-    visibility = {d["doc_id"]: d["visibility"] for d in engine.documents()}
+    visibility = {d["doc_id"]: d["visibility"] for d in engine.documents(Scope.ADMIN)}
     assert visibility == {"dan-hoa-2026": "public", "kiem-tra": "internal"}
     assert engine.searcher.internal_ids == frozenset({"kiem-tra"})
     assert all(h.chunk.doc_id != "kiem-tra" for h in engine.search(INTERNAL_QUESTION, k=10))
     assert (
-        engine.search(INTERNAL_QUESTION, k=10, filters=Filters(internal=True))[0].chunk.doc_id
+        engine.search(INTERNAL_QUESTION, k=10, scope=Scope.OFFICER)[0].chunk.doc_id
         == "kiem-tra"
     )
     assert all(c["doc_id"] != "kiem-tra" for c in engine.ask(INTERNAL_QUESTION).citations)
     assert (
-        engine.ask(INTERNAL_QUESTION, filters=Filters(internal=True)).citations[0]["doc_id"]
+        engine.ask(INTERNAL_QUESTION, scope=Scope.OFFICER).citations[0]["doc_id"]
         == "kiem-tra"
     )
 
