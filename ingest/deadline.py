@@ -103,8 +103,8 @@ def find_deadline(sentence: str, plan_year: int | None) -> Deadline | None:
     found = [
         parse_deadline(text[m.start() : m.end()], plan_year) for m in _IN_PROSE.finditer(folded)
     ]
-    dated = [d for d in found if d.due]
-    return min(dated, key=lambda d: d.due) if dated else None
+    dated = [(d.due, d) for d in found if d.due]
+    return min(dated, key=lambda pair: pair[0])[1] if dated else None
 
 
 def _fold_keep_length(text: str) -> str:
