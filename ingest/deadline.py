@@ -84,8 +84,10 @@ def parse_deadline(text: str, plan_year: int | None) -> Deadline:
 
     >>> parse_deadline("Quý II-IV/2026", 2026).due
     datetime.date(2026, 12, 31)
-    >>> parse_deadline("Thuong xuyen trong nam", 2025).due, parse_deadline("Cả năm", 2026).recurrence
-    (datetime.date(2025, 12, 31), 'cả năm')
+    >>> parse_deadline("Thuong xuyen trong nam", 2025).due
+    datetime.date(2025, 12, 31)
+    >>> parse_deadline("Cả năm", 2026).recurrence
+    'cả năm'
     """
     folded = _WINDOW.sub(lambda m: " " * len(m.group(0)), _fold_keep_length(normalize(text)))
     dates, folded = _dates(folded, plan_year)

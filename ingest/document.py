@@ -56,7 +56,8 @@ def read_documents(path: Path, kind: str = "plan", data_hash: str = "") -> list[
 
 
 def read_procedure(path: Path) -> Procedure:
-    """A procedure JSON file: the portal's record (`ma_thu_tuc`, …) or the catalogue's (`code`, …)."""
+    """A procedure JSON file: the portal's record (`ma_thu_tuc`, …) or the catalogue's
+    (`code`, …)."""
     try:
         raw = json.loads(path.read_bytes().decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
@@ -71,5 +72,6 @@ def read_procedure(path: Path) -> Procedure:
         except (TypeError, ValueError) as exc:
             raise IngestError(f"bản ghi thủ tục sai mẫu: {exc}") from exc
     raise IngestError(
-        "tệp JSON không phải bản ghi thủ tục (cần 'ma_thu_tuc' của Cổng DVCQG hoặc 'code' của danh mục)"
+        "tệp JSON không phải bản ghi thủ tục "
+        "(cần 'ma_thu_tuc' của Cổng DVCQG hoặc 'code' của danh mục)"
     )

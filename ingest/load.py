@@ -74,7 +74,8 @@ def _load_pdf(data: bytes) -> list[str]:
         pages = [page.extract_text() or "" for page in reader.pages]
     except FileNotDecryptedError:
         raise IngestError("PDF có mật khẩu; hãy gỡ mật khẩu rồi nạp lại") from None
-    except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds on damaged files; all mean the same
+    # pypdf raises many kinds of exception on damaged files; all mean the same to the user.
+    except Exception as exc:  # noqa: BLE001
         raise IngestError(f"PDF hỏng hoặc không đọc được ({type(exc).__name__})") from None
     if not any(p.strip() for p in pages):
         raise IngestError(
@@ -93,7 +94,8 @@ def _load_docx(data: bytes) -> str:
 
     try:
         doc = Docx(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - bad zip, damaged XML inside, missing parts: all unreadable
+    # A bad zip, damaged XML inside, missing parts: all mean the file is unreadable.
+    except Exception as exc:  # noqa: BLE001
         raise IngestError(f"DOCX hỏng hoặc không đọc được ({type(exc).__name__})") from None
     lines: list[str] = []
     for element in doc.element.body.iterchildren():
