@@ -13,18 +13,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.chunk import chunk
-from ingest.document import read_documents
+from ingest.document import READERS, read_documents
 from ingest.duty import VERSION as DUTIES_VERSION
 from ingest.duty import Duty, extract_duties
 from ingest.errors import IngestError
-from ingest.load import PROCEDURE_FILES, SUPPORTED
 from ingest.procedure import procedure_chunks
 from ingest.records import Chunk, Document
 
-__all__ = ["DUTIES_VERSION", "FILE_TYPES", "Chunk", "Document", "Duty", "IngestError", "Records",
-           "read", "records"]
+__all__ = [
+    "DUTIES_VERSION",
+    "FILE_TYPES",
+    "Chunk",
+    "Document",
+    "Duty",
+    "IngestError",
+    "Records",
+    "read",
+    "records",
+]
 
-FILE_TYPES = SUPPORTED + PROCEDURE_FILES  # what `read` accepts, by file suffix
+FILE_TYPES = tuple(READERS)  # what `read` accepts, by file suffix
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,10 @@ row is a chunk of its own that keeps its table's column headers; roman-numeral g
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ingest.clean import CELL_SEP
-from ingest.records import Chunk, Document, content_id
+from ingest.records import Chunk, Document, Line, content_id
 from ingest.structure import heading_kind, push_heading
 
 # ~150-200 Vietnamese words: long enough to hold a bullet list of targets, short enough
@@ -25,88 +26,113 @@ _HEADER_FIRST = {"tt", "stt", "số tt", "số thứ tự"}
 
 def chunk(doc: Document) -> list[Chunk]:
     """Split a cleaned document into chunks with section paths, pages and offsets."""
-    chunks: list[Chunk] = []
-    stack: list[tuple[str, str]] = []  # (heading kind, heading text)
-    seen_body_heading = False
-    columns: tuple[str, ...] = ()
-    group = ""
-    pending: list[tuple[int, int, int]] = []  # (start, end, page) of paragraphs to group
-
-    def section() -> str:
-        parts = [text for _, text in stack]
-        if group and columns:
-            parts.append(group)
-        return SECTION_SEP.join(parts)
-
-    def emit(start: int, end: int, page: int, cols: tuple[str, ...] = ()) -> None:
-        text = doc.text[start:end]
-        sec = section()
-        chunks.append(
-            Chunk(
-                id=content_id(doc.doc_id, sec, str(start), text),
-                doc_id=doc.doc_id,
-                title=doc.title,
-                source=doc.source,
-                kind=doc.kind,
-                section=sec,
-                text=text,
-                start=start,
-                end=end,
-                page=page or None,
-                commune=doc.commune,
-                year=doc.year,
-                columns=cols,
-            )
-        )
-
-    def flush() -> None:
-        group: list[int] | None = None  # [start, end, page] of the running group
-        for p_start, p_end, p_page in pending:
-            if group and p_end - group[0] > MAX_CHARS:
-                emit(*group)
-                group = None
-            if p_end - p_start > MAX_CHARS:
-                for s, e in _sentences(doc.text, p_start, p_end):
-                    emit(s, e, p_page)
-                continue
-            if group is None:
-                group = [p_start, p_end, p_page]
-            group[1] = p_end
-        if group:
-            emit(*group)
-        pending.clear()
-
+    chunker = _Chunker(doc)
     offset = 0
     for line in doc.lines:
         start, end = offset, offset + len(line.text)
         offset = end + 1
+        chunker.add(line, start, end)
+    chunker.flush()
+    return chunker.chunks
+
+
+@dataclass(frozen=True)
+class _Span:
+    """A stretch of the document's text, with the page it starts on (0 = unknown)."""
+
+    start: int
+    end: int
+    page: int
+
+
+class _Chunker:
+    """The running state of one document's walk: the heading path, the table being read
+    (its column headers and roman-numeral group), and the paragraphs waiting to be grouped."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.chunks: list[Chunk] = []
+        self.stack: list[tuple[str, str]] = []  # (heading kind, heading text)
+        self.seen_body_heading = False
+        self.columns: tuple[str, ...] = ()
+        self.group = ""
+        self.pending: list[_Span] = []  # paragraphs to group
+
+    def add(self, line: Line, start: int, end: int) -> None:
         if line.is_row:
-            flush()
-            cells = [c.strip() for c in line.text.split(CELL_SEP)]
-            first = cells[0].lower()
-            if first in _HEADER_FIRST or (not columns and not first.isdigit() and len(cells) >= 3):
-                if tuple(cells) != columns:
-                    columns, group = tuple(cells), ""
-                continue
-            if _ROMAN.match(cells[0]) and sum(1 for c in cells if c) <= 2:
-                group = f"{cells[0]}. " + " ".join(c for c in cells[1:] if c)
-                continue
-            emit(start, end, line.page, columns)
-            continue
+            self.flush()
+            self._row(line, start, end)
+            return
         kind = heading_kind(line)
-        if kind == "caps" and not seen_body_heading:
+        if kind == "caps" and not self.seen_body_heading:
             kind = None  # letterhead and title lines are the preamble, not sections
         if kind is not None:
-            flush()
-            seen_body_heading = True
-            push_heading(stack, kind, line.text)
-            columns, group = (), ""
-            continue
-        if columns:
-            columns, group = (), ""  # prose after a table ends the table
-        pending.append((start, end, line.page))
-    flush()
-    return chunks
+            self.flush()
+            self.seen_body_heading = True
+            push_heading(self.stack, kind, line.text)
+            self.columns, self.group = (), ""
+            return
+        if self.columns:
+            self.columns, self.group = (), ""  # prose after a table ends the table
+        self.pending.append(_Span(start, end, line.page))
+
+    def _row(self, line: Line, start: int, end: int) -> None:
+        """A table row: a header row starts a table, a roman-numeral row names the group of
+        the rows below it, any other row is a chunk of its own."""
+        cells = [c.strip() for c in line.text.split(CELL_SEP)]
+        first = cells[0].lower()
+        if first in _HEADER_FIRST or (not self.columns and not first.isdigit() and len(cells) >= 3):
+            if tuple(cells) != self.columns:
+                self.columns, self.group = tuple(cells), ""
+            return
+        if _ROMAN.match(cells[0]) and sum(1 for c in cells if c) <= 2:
+            self.group = f"{cells[0]}. " + " ".join(c for c in cells[1:] if c)
+            return
+        self._emit(_Span(start, end, line.page), self.columns)
+
+    def flush(self) -> None:
+        """Group the pending paragraphs up to MAX_CHARS; cut a longer one at sentence ends."""
+        group: _Span | None = None  # the running group
+        for paragraph in self.pending:
+            if group and paragraph.end - group.start > MAX_CHARS:
+                self._emit(group)
+                group = None
+            if paragraph.end - paragraph.start > MAX_CHARS:
+                for s, e in _sentences(self.doc.text, paragraph.start, paragraph.end):
+                    self._emit(_Span(s, e, paragraph.page))
+                continue
+            group = _Span(group.start, paragraph.end, group.page) if group else paragraph
+        if group:
+            self._emit(group)
+        self.pending.clear()
+
+    def _section(self) -> str:
+        parts = [text for _, text in self.stack]
+        if self.group and self.columns:
+            parts.append(self.group)
+        return SECTION_SEP.join(parts)
+
+    def _emit(self, span: _Span, columns: tuple[str, ...] = ()) -> None:
+        doc = self.doc
+        text = doc.text[span.start : span.end]
+        section = self._section()
+        self.chunks.append(
+            Chunk(
+                id=content_id(doc.doc_id, section, str(span.start), text),
+                doc_id=doc.doc_id,
+                title=doc.title,
+                source=doc.source,
+                kind=doc.kind,
+                section=section,
+                text=text,
+                start=span.start,
+                end=span.end,
+                page=span.page or None,
+                commune=doc.commune,
+                year=doc.year,
+                columns=columns,
+            )
+        )
 
 
 def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:

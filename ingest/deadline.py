@@ -84,8 +84,10 @@ def parse_deadline(text: str, plan_year: int | None) -> Deadline:
 
     >>> parse_deadline("Quý II-IV/2026", 2026).due
     datetime.date(2026, 12, 31)
-    >>> parse_deadline("Thuong xuyen trong nam", 2025).due, parse_deadline("Cả năm", 2026).recurrence
-    (datetime.date(2025, 12, 31), 'cả năm')
+    >>> parse_deadline("Thuong xuyen trong nam", 2025).due
+    datetime.date(2025, 12, 31)
+    >>> parse_deadline("Cả năm", 2026).recurrence
+    'cả năm'
     """
     folded = _WINDOW.sub(lambda m: " " * len(m.group(0)), _fold_keep_length(normalize(text)))
     dates, folded = _dates(folded, plan_year)
@@ -103,8 +105,8 @@ def find_deadline(sentence: str, plan_year: int | None) -> Deadline | None:
     found = [
         parse_deadline(text[m.start() : m.end()], plan_year) for m in _IN_PROSE.finditer(folded)
     ]
-    dated = [d for d in found if d.due]
-    return min(dated, key=lambda d: d.due) if dated else None
+    dated = [(d.due, d) for d in found if d.due]
+    return min(dated, key=lambda pair: pair[0])[1] if dated else None
 
 
 def _fold_keep_length(text: str) -> str:

@@ -294,9 +294,9 @@ def _add_row(rows: list[_Row], row: _Row, roles: tuple[str | None, ...]) -> None
 def _merge_fragment(previous: _Row, fragment: _Row, roles: tuple[str | None, ...]) -> None:
     """A page break split a row: finish its cells with the fragment's text. A lone cell after
     a row that lacked its trailing cells is the first missing one (Quảng Sơn VI.7's monitor)."""
-    if len(fragment.cells) == 1 and previous.width < len(roles) and roles[previous.width]:
-        role, text = roles[previous.width], next(iter(fragment.cells.values()))
-        previous.cells[role] = text
+    missing = roles[previous.width] if previous.width < len(roles) else None
+    if len(fragment.cells) == 1 and missing:
+        previous.cells[missing] = next(iter(fragment.cells.values()))
         previous.width += 1
     else:
         for role, text in fragment.cells.items():

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 from ingest.errors import IngestError
-
-SUPPORTED = (".txt", ".md", ".pdf", ".docx")
-PROCEDURE_FILES = (".json", ".xlsx")  # procedure records: ingest.document.read_documents
 
 # Characters that Vietnamese text in Unicode almost never uses but that text typed in the
 # legacy TCVN3 (ABC) or VNI fonts shows when read as Unicode ("Céng hoµ x· héi").
@@ -26,13 +24,14 @@ def load(path: Path) -> list[str]:
     if not data.strip():
         raise IngestError("tệp rỗng, không có nội dung")
     suffix = path.suffix.lower()
-    if suffix in (".txt", ".md"):
-        return decode_text(data).split("\f")
-    if suffix == ".pdf":
-        return _load_pdf(data)
-    if suffix == ".docx":
-        return [_load_docx(data)]
-    raise IngestError(f"định dạng {suffix or '(không có đuôi)'} chưa được hỗ trợ")
+    loader = _LOADERS.get(suffix)
+    if loader is None:
+        raise IngestError(f"định dạng {suffix or '(không có đuôi)'} chưa được hỗ trợ")
+    return loader(data)
+
+
+def _load_text(data: bytes) -> list[str]:
+    return decode_text(data).split("\f")  # a form feed is a page break
 
 
 def decode_text(data: bytes) -> str:
@@ -74,7 +73,8 @@ def _load_pdf(data: bytes) -> list[str]:
         pages = [page.extract_text() or "" for page in reader.pages]
     except FileNotDecryptedError:
         raise IngestError("PDF có mật khẩu; hãy gỡ mật khẩu rồi nạp lại") from None
-    except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds on damaged files; all mean the same
+    # pypdf raises many kinds of exception on damaged files; all mean the same to the user.
+    except Exception as exc:  # noqa: BLE001
         raise IngestError(f"PDF hỏng hoặc không đọc được ({type(exc).__name__})") from None
     if not any(p.strip() for p in pages):
         raise IngestError(
@@ -86,14 +86,15 @@ def _load_pdf(data: bytes) -> list[str]:
     return pages
 
 
-def _load_docx(data: bytes) -> str:
+def _load_docx(data: bytes) -> list[str]:
     from docx import Document as Docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
     try:
         doc = Docx(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - bad zip, damaged XML inside, missing parts: all unreadable
+    # A bad zip, damaged XML inside, missing parts: all mean the file is unreadable.
+    except Exception as exc:  # noqa: BLE001
         raise IngestError(f"DOCX hỏng hoặc không đọc được ({type(exc).__name__})") from None
     lines: list[str] = []
     for element in doc.element.body.iterchildren():
@@ -108,4 +109,14 @@ def _load_docx(data: bytes) -> str:
     text = "\n".join(lines)
     if not text.strip():
         raise IngestError("tệp rỗng, không có nội dung")
-    return text
+    return [text]
+
+
+# The loaders, by file suffix: the file's bytes → its text, one string per page.
+_LOADERS: dict[str, Callable[[bytes], list[str]]] = {
+    ".txt": _load_text,
+    ".md": _load_text,
+    ".pdf": _load_pdf,
+    ".docx": _load_docx,
+}
+SUPPORTED = tuple(_LOADERS)  # the plain files `load` reads

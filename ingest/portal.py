@@ -90,10 +90,13 @@ _SEGMENT = rf"(?:{_ISSUERS}|[A-ZĐ]+g?(?![{_UPPER}]))"
 # A number that ends a (title, number) pair: what follows it is the next title (a capital
 # letter, glued or after a space), the next number, or the end.
 _LAW_NUMBER = re.compile(
-    rf"\d{{1,4}}(?:\.\d+)?/\d{{4}}/(?:[A-ZĐ-]*QH\d{{1,2}}|{_SEGMENT}(?:-{_SEGMENT})*)(?=$|\d|\s*[{_UPPER}][a-zà-ỹ]|\s+[{_UPPER}])"
+    rf"\d{{1,4}}(?:\.\d+)?/\d{{4}}/"  # 53/2025/
+    rf"(?:[A-ZĐ-]*QH\d{{1,2}}|{_SEGMENT}(?:-{_SEGMENT})*)"  # QH15, TT-BCA, NĐ-CP
+    rf"(?=$|\d|\s*[{_UPPER}][a-zà-ỹ]|\s+[{_UPPER}])"
 )
 _GLUED_KIND = re.compile(
-    r"(?<=[a-zà-ỹ.)\]])\s*(Luật|Nghị định|Thông tư liên tịch|Thông tư|Quyết định|Nghị quyết)(\s+số)?\s*$"
+    r"(?<=[a-zà-ỹ.)\]])\s*"
+    r"(Luật|Nghị định|Thông tư liên tịch|Thông tư|Quyết định|Nghị quyết)(\s+số)?\s*$"
 )
 
 
@@ -232,7 +235,8 @@ def _split_glued(number: str, rest: str) -> tuple[str, str]:
 
 
 def _split_fee(rest: str) -> tuple[str, str]:
-    """The fee cell (its leading statement plus its parenthesised explanation) and the note after it."""
+    """The fee cell (its leading statement plus its parenthesised explanation) and the note
+    after it."""
     rest = rest.strip()
     match = _FEE_START.match(rest)
     if not match:
@@ -324,7 +328,8 @@ def _group_title(text: str) -> str:
 
 
 def parse_legal_basis(text: str) -> tuple[LegalBasis, ...]:
-    """`Tên văn bản pháp lý | Mã văn bản` pairs: a number that ends a pair is glued to the next title."""
+    """`Tên văn bản pháp lý | Mã văn bản` pairs: a number that ends a pair is glued to the
+    next title."""
     body = text.replace(_LAW_HEADER, "", 1).strip()
     if not _given(body):
         return ()
@@ -343,7 +348,8 @@ def parse_legal_basis(text: str) -> tuple[LegalBasis, ...]:
 
 
 def parse_result(text: str) -> str:
-    """Results without the portal's page furniture (`Mã: KQ…`, `Từ khóa`, `Chọn cơ quan thực hiện`)."""
+    """Results without the portal's page furniture (`Mã: KQ…`, `Từ khóa`,
+    `Chọn cơ quan thực hiện`)."""
     if not _given(text):
         return ""
     pieces = re.split(r"Mã:\s*KQ(?:\.[A-Z]*\d+)+", text.split("Chọn cơ quan thực hiện")[0])

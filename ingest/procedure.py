@@ -154,7 +154,9 @@ def _nfc(value):
 
 
 def _present(text: str | None) -> bool:
-    return bool(text) and text.strip().lower().rstrip(".") not in _EMPTY
+    if not text:
+        return False
+    return text.strip().lower().rstrip(".") not in _EMPTY
 
 
 def _number(value: float | None) -> str:

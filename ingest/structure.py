@@ -119,7 +119,9 @@ def _title(lines: list[Line]) -> str | None:
         if parts:
             kind = match.group(1).capitalize()
             subject = " ".join(parts)
-            return f"{kind} {subject[0].lower() + subject[1:] if subject.startswith('Về') else subject}"
+            if subject.startswith("Về"):  # `KẾ HOẠCH` / `Về …` → `Kế hoạch về …`
+                subject = subject[0].lower() + subject[1:]
+            return f"{kind} {subject}"
     for line in lines[:10]:
         found = _TITLE_ONE_LINE.match(line.text)
         if found and not found.group(2).isupper():
