@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: install serve ingest test test-fast eval bench lint clean
+.PHONY: install serve ingest test test-fast eval bench lint wheel-check clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -40,8 +40,20 @@ eval: ingest
 bench: ingest
 	$(BIN)/python -m eval.bench
 
+# ruff over the tree, mypy over the product's rooms (settings in pyproject.toml), and the
+# shape checker (function length, which room may import which). All three run, so one pass
+# lists every finding; any finding fails.
 lint: $(STAMP)
-	$(BIN)/ruff check .
+	status=0; \
+	$(BIN)/ruff check . || status=1; \
+	$(BIN)/mypy ingest retriever service || status=1; \
+	$(BIN)/python -m eval.shape || status=1; \
+	exit $$status
+
+# The built wheel installed in a fresh virtualenv, ingesting and serving from outside the
+# checkout (eval/wheel_check.sh). Takes a few minutes: it installs everything anew.
+wheel-check:
+	PY=$(PY) bash eval/wheel_check.sh
 
 clean:
 	rm -rf $(VENV) data build *.egg-info

@@ -116,8 +116,8 @@ def chart(summary: dict) -> str:
     width, row = 560, 34
     parts = [
         (
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row * len(bars) + 20}" '
-            'font-family="sans-serif" font-size="13">'
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" '
+            f'height="{row * len(bars) + 20}" font-family="sans-serif" font-size="13">'
         )
     ]
     for i, (label, value) in enumerate(bars):
@@ -157,7 +157,8 @@ def render(summary: dict, calibration: str | None) -> str:
         lines += [
             "## Support threshold calibration",
             "",
-            f"Chosen: `SUPPORT_THRESHOLD = {compose.SUPPORT_THRESHOLD}` (service/answer/compose.py).",
+            f"Chosen: `SUPPORT_THRESHOLD = {compose.SUPPORT_THRESHOLD}` "
+            "(service/answer/compose.py).",
             "",
             calibration,
             "",

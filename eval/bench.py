@@ -1,6 +1,7 @@
 """Benchmark on this machine: ingest time, index size, search and ask latency p50/p95.
 
-    python -m eval.bench [--corpus corpus/] [--crawl ../shared/data/dvcqg-procedures] [--data DIR] [--repeat 3]
+    python -m eval.bench [--corpus corpus/] [--crawl ../shared/data/dvcqg-procedures]
+                         [--data DIR] [--repeat 3]
 
 Builds a fresh index in a temporary folder (so the figures are a cold ingest) from the
 corpus, plus the national portal's crawl with `--crawl`; or, with `--data`, loads an index
@@ -96,13 +97,16 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"index size on disk    {_size(generation) / 1024:8.1f} KiB  ({generation.name})")
         print(
-            f"search latency        {_percentiles(search_ms)} over {len(search_ms)} queries (hybrid, k=10)"
+            f"search latency        {_percentiles(search_ms)} over {len(search_ms)} queries "
+            "(hybrid, k=10)"
         )
         print(
-            f"ask latency           {_percentiles(ask_ms)} over {len(ask_ms)} questions (extractive)"
+            f"ask latency           {_percentiles(ask_ms)} over {len(ask_ms)} questions "
+            "(extractive)"
         )
         print(
-            f"POST /api/ask         {_percentiles(http_ms)} over {len(http_ms)} requests (ASGI in-process)"
+            f"POST /api/ask         {_percentiles(http_ms)} over {len(http_ms)} requests "
+            "(ASGI in-process)"
         )
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
         print(f"peak memory (RSS)     {peak:8.1f} MiB")

@@ -179,8 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     slow.close()
 
     print(
-        f"{len(questions)} questions × {args.repeat} per mode, interleaved; LLM timeout {args.llm_timeout:g} s, "
-        f"{Settings().llm_retries} retry, breaker opens after {Settings().llm_breaker_failures} failures "
+        f"{len(questions)} questions × {args.repeat} per mode, interleaved; "
+        f"LLM timeout {args.llm_timeout:g} s, "
+        f"{Settings().llm_retries} retry, "
+        f"breaker opens after {Settings().llm_breaker_failures} failures "
         f"for {Settings().llm_breaker_reset_s:g} s; total {time.perf_counter() - started:.0f} s"
     )
     for mode in MODES:
@@ -197,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"p95 ratio down/extractive  {_p95(times['down']) / base:.2f}  (target ≤ 1.2)")
     print(f"p95 ratio slow/extractive  {_p95(times['slow']) / base:.2f}")
     print(
-        f"p95 ratio again/extractive {_p95(times['again']) / base:.2f}  (noise: both are extractive only)"
+        f"p95 ratio again/extractive {_p95(times['again']) / base:.2f}  "
+        "(noise: both are extractive only)"
     )
     return 0
 

@@ -131,7 +131,8 @@ def _lines(extraction: dict, questions: dict | None, holdout: dict | None = None
         "",
         "Gold: `eval/gold/duties.jsonl` (hand-checked; judgement calls in `eval/gold/duties.md`).",
         "",
-        "| origin | gold | extracted | recovered | recall | precision | lead right | due date right |",
+        "| origin | gold | extracted | recovered | recall | precision "
+        "| lead right | due date right |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for origin, r in extraction.items():
@@ -158,7 +159,8 @@ def _lines(extraction: dict, questions: dict | None, holdout: dict | None = None
             "",
             "## Duty questions through the answerer",
             "",
-            f"{questions['n']} questions (`eval/gold/duty_questions.jsonl`): accuracy **{questions['accuracy']:.3f}**.",
+            f"{questions['n']} questions (`eval/gold/duty_questions.jsonl`): "
+            f"accuracy **{questions['accuracy']:.3f}**.",
             "",
             "| kind | right | questions |",
             "|---|---|---|",
@@ -172,7 +174,8 @@ def _lines(extraction: dict, questions: dict | None, holdout: dict | None = None
             "## Held-out duty questions",
             "",
             (
-                f"{holdout['n']} questions (`eval/gold/duty_questions_holdout.jsonl`) written by someone who had "
+                f"{holdout['n']} questions (`eval/gold/duty_questions_holdout.jsonl`) "
+                "written by someone who had "
                 f"not seen the system or the set above: accuracy **{holdout['accuracy']:.3f}**."
             ),
             "",

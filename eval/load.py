@@ -221,10 +221,12 @@ def print_summary(
 ) -> None:
     mode = "distinct clients (X-Forwarded-For)" if args.distinct_clients else "one client address"
     print(
-        f"POST /api/ask  {args.clients} clients, {mode}, {args.seconds:g} s after {args.warmup:g} s warm-up"
+        f"POST /api/ask  {args.clients} clients, {mode}, "
+        f"{args.seconds:g} s after {args.warmup:g} s warm-up"
     )
     print(
-        f"machine               {os.cpu_count()} cores, load average {figures['load_average']} before the run"
+        f"machine               {os.cpu_count()} cores, "
+        f"load average {figures['load_average']} before the run"
     )
     print(f"requests              {figures['requests']}")
     print(f"sustained             {figures['ok_per_second']:.2f} answers/s (200s)")
@@ -236,7 +238,8 @@ def print_summary(
     print("statuses              " + ", ".join(f"{k}: {v}" for k, v in figures["statuses"].items()))
     health = figures["healthz_ms"]
     print(
-        f"/healthz during load  p95 {health['p95']:.1f} ms, max {health['max']} ms over {health['samples']} samples"
+        f"/healthz during load  p95 {health['p95']:.1f} ms, max {health['max']} ms "
+        f"over {health['samples']} samples"
     )
     for who, share in cpu.items():
         print(f"CPU {who:<18}{share:6.0%} of one core")

@@ -98,6 +98,10 @@ def measure(root: Path) -> dict:
     return counts
 
 
+def _pct(a: int, b: int) -> str:
+    return f"{a}/{b} = {a / b:.1%}" if b else "0/0"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     root = Path(args[0]) if args else DEFAULT
@@ -105,18 +109,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"không tìm thấy thư mục dữ liệu cổng: {root}")
         return 2
     c = measure(root)
-    pct = lambda a, b: f"{a}/{b} = {a / b:.1%}" if b else "0/0"
     print(
-        f"records: {c['records']}, parsed without exception: {c['parsed']}, exceptions: {len(c['errors'])}"
+        f"records: {c['records']}, parsed without exception: {c['parsed']}, "
+        f"exceptions: {len(c['errors'])}"
     )
     print(
-        f"per-channel time recovered: {pct(c['time_recovered'], c['time_stated'])} of records that state one"
+        f"per-channel time recovered: {_pct(c['time_recovered'], c['time_stated'])} "
+        "of records that state one"
     )
     print(
-        f"fee amounts recovered: {pct(c['amount_recovered'], c['amount_stated'])} of records that state an amount"
+        f"fee amounts recovered: {_pct(c['amount_recovered'], c['amount_stated'])} "
+        "of records that state an amount"
     )
     print(
-        f"dossier items recovered: {pct(c['with_dossier'], c['parsed'])}; legal bases: {pct(c['with_legal_basis'], c['parsed'])}"
+        f"dossier items recovered: {_pct(c['with_dossier'], c['parsed'])}; "
+        f"legal bases: {_pct(c['with_legal_basis'], c['parsed'])}"
     )
     print(f"records with reported problems: {c['with_problems']}")
     print(f"list-only records from the XLSX lists: {c['list_only']}")

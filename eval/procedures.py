@@ -87,7 +87,8 @@ def portal(engine: Engine, gold: list[dict], k: int = 10) -> dict:
         mrr += 1 / rank if rank else 0.0
         if rank != 1:
             misses.append(
-                f"{item['id']} (want {item['code']}, rank {rank or '>10'}, got {codes[:1]}): {item['question']}"
+                f"{item['id']} (want {item['code']}, rank {rank or '>10'}, got {codes[:1]}): "
+                f"{item['question']}"
             )
     n = len(gold) or 1
     return {
@@ -140,37 +141,46 @@ def run(engine: Engine, with_portal: bool) -> str:
         ("diacritics stripped, no lexicon", bare_folded),
     ):
         lines.append(
-            f"| {name} | {r['procedure_at_1']:.3f} | {r['accuracy']:.3f} | {r['abstained']:.3f} | {r['ms_per_question']:.1f} |"
+            f"| {name} | {r['procedure_at_1']:.3f} | {r['accuracy']:.3f} | "
+            f"{r['abstained']:.3f} | {r['ms_per_question']:.1f} |"
         )
     lines += [
         "",
         (
-            f"Lexicon gain (as typed): procedure at 1 {plain['procedure_at_1'] - bare['procedure_at_1']:+.3f}, "
-            f"accuracy {plain['accuracy'] - bare['accuracy']:+.3f}; without diacritics: procedure at 1 "
-            f"{folded['procedure_at_1'] - bare_folded['procedure_at_1']:+.3f}, accuracy {folded['accuracy'] - bare_folded['accuracy']:+.3f}."
+            "Lexicon gain (as typed): procedure at 1 "
+            f"{plain['procedure_at_1'] - bare['procedure_at_1']:+.3f}, "
+            f"accuracy {plain['accuracy'] - bare['accuracy']:+.3f}; "
+            "without diacritics: procedure at 1 "
+            f"{folded['procedure_at_1'] - bare_folded['procedure_at_1']:+.3f}, "
+            f"accuracy {folded['accuracy'] - bare_folded['accuracy']:+.3f}."
         ),
         "",
         "## Held-out questions",
         "",
         (
             "Written from the catalogue by people who had not seen the system or the set above. "
-            "`procedures_holdout.jsonl` (50) was then used to find general faults (first sight: procedure at 1 "
-            "0.800, accuracy 0.660); `procedures_holdout2.jsonl` (40, life situations in everyday words) "
-            "has not been used for development: it is the honest measure of what the set above does not show."
+            "`procedures_holdout.jsonl` (50) was then used to find general faults "
+            "(first sight: procedure at 1 0.800, accuracy 0.660); "
+            "`procedures_holdout2.jsonl` (40, life situations in everyday words) "
+            "has not been used for development: "
+            "it is the honest measure of what the set above does not show."
         ),
         "",
-        "| set | questions | procedure at rank 1 | answer accuracy | declined | diacritics stripped: p@1 / accuracy |",
+        "| set | questions | procedure at rank 1 | answer accuracy | declined "
+        "| diacritics stripped: p@1 / accuracy |",
         "|---|---|---|---|---|---|",
     ]
     for name, (typed, stripped) in held.items():
         lines.append(
-            f"| `{name}` | {typed['n']} | {typed['procedure_at_1']:.3f} | {typed['accuracy']:.3f} | "
-            f"{typed['abstained']:.3f} | {stripped['procedure_at_1']:.3f} / {stripped['accuracy']:.3f} |"
+            f"| `{name}` | {typed['n']} | {typed['procedure_at_1']:.3f} | "
+            f"{typed['accuracy']:.3f} | {typed['abstained']:.3f} | "
+            f"{stripped['procedure_at_1']:.3f} / {stripped['accuracy']:.3f} |"
         )
     lines += [
         "",
         (
-            f"All {total} citizen questions together (development and held-out, as typed): procedure at rank 1 "
+            f"All {total} citizen questions together (development and held-out, as typed): "
+            "procedure at rank 1 "
             f"{sum(r['procedure_at_1'] * r['n'] for r in every) / total:.3f}, answer accuracy "
             f"{sum(r['accuracy'] * r['n'] for r in every) / total:.3f}."
         ),
@@ -212,7 +222,8 @@ def run(engine: Engine, with_portal: bool) -> str:
             "",
             "## Retrieval over the portal crawl",
             "",
-            f"{p['n']} questions (`eval/gold/portal.jsonl`), index with the full crawl and the catalogue.",
+            f"{p['n']} questions (`eval/gold/portal.jsonl`), "
+            "index with the full crawl and the catalogue.",
             "",
             "| hit@1 | hit@5 | MRR@10 |",
             "|---|---|---|",

@@ -87,18 +87,21 @@ def render(table: dict, gold: list[dict]) -> str:
         "# Retrieval evaluation",
         "",
         (
-            f"Gold set: {len(gold)} questions over the five plans ({n_plain} typed without diacritics). "
+            f"Gold set: {len(gold)} questions over the five plans "
+            f"({n_plain} typed without diacritics). "
             'Each question is also asked with its diacritics stripped ("folded").'
         ),
         "",
-        "| configuration | hit@1 | hit@5 | MRR@10 | folded hit@1 | folded hit@5 | folded MRR@10 | p50 ms |",
+        "| configuration | hit@1 | hit@5 | MRR@10 "
+        "| folded hit@1 | folded hit@5 | folded MRR@10 | p50 ms |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for mode, row in table.items():
         a, f = row["as_written"], row["folded"]
         lines.append(
             f"| {mode} | {a['hit@1']:.3f} | {a['hit@5']:.3f} | {a['mrr@10']:.3f} | "
-            f"{f['hit@1']:.3f} | {f['hit@5']:.3f} | {f['mrr@10']:.3f} | {row['as_written_p50_ms']:.1f} |"
+            f"{f['hit@1']:.3f} | {f['hit@5']:.3f} | {f['mrr@10']:.3f} | "
+            f"{row['as_written_p50_ms']:.1f} |"
         )
     misses = [
         (g, r) for g, r in zip(gold, table["hybrid"]["as_written_ranks"]) if r is None or r > 5
@@ -163,8 +166,10 @@ def tune(engine, gold: list[dict]) -> str:
         [
             "# Fusion weights, chosen by measurement",
             "",
-            "Convex fusion of max-scaled scores (`retriever/fuse.py`), commune named in the question",
-            f"applied as a filter, as in `Searcher.search`. {len(written)} questions with diacritics;",
+            "Convex fusion of max-scaled scores (`retriever/fuse.py`), "
+            "commune named in the question",
+            "applied as a filter, as in `Searcher.search`. "
+            f"{len(written)} questions with diacritics;",
             f"{len(plain)} without (typed so, or the others with their diacritics stripped).",
             "Top 20 rows of each grid, best MRR@10 first.",
             "",

@@ -22,10 +22,11 @@ from retriever.search import Filters, Hit, Searcher
 from retriever.store import Store
 from service.answer.compose import Answer, Answerer
 from service.conversation import Conversations, is_follow_up, resolve, turn_of
+from service.resources import CORPUS
 from service.settings import Settings
 
 log = logging.getLogger("tthc.engine")
-BUNDLED_LEXICON = Path(__file__).resolve().parents[1] / "corpus" / "lexicon.tsv"
+BUNDLED_LEXICON = CORPUS / "lexicon.tsv"
 
 
 class Generator(Protocol):

@@ -5,13 +5,12 @@ set in `service.guard` forbids inline script and style, so they hold none."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-STATIC = Path(__file__).resolve().parent / "static"
+from service.resources import STATIC
+
 PAGES = {"/": "index.html", "/can-bo": "can-bo.html", "/quan-tri": "quan-tri.html"}
 
 

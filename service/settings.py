@@ -8,14 +8,24 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service.resources import CORPUS
+
+
+def default_corpus() -> Path:
+    """`./corpus` when the working directory has one (the checkout), else the corpus the
+    installed package ships, so `tthc ingest` and `tthc serve` work from any folder."""
+    local = Path("./corpus")
+    return local if local.is_dir() else CORPUS
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TTHC_", extra="ignore")
 
     data_dir: Path = Path("./data")
-    corpus_dir: Path = Path("./corpus")
+    corpus_dir: Path = Field(default_factory=default_corpus)  # TTHC_CORPUS_DIR overrides
     embed_model: str | None = None  # local path; None = the bundled all-MiniLM-L6-v2
     embed_segmented: bool | None = None  # None = detect from the model's vocabulary
     admin_api_key: str | None = None

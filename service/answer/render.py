@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from string import Template
 
-PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
+from service.resources import PROMPTS
 
 
 class TemplateError(Exception):

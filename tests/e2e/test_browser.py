@@ -487,7 +487,7 @@ PLANTED_MD = """# KẾ HOẠCH Tiếp công dân về nuôi ong mật năm 2026
 2. Hộ nuôi ong mật mang sổ theo dõi đàn ong khi đến buổi tiếp công dân <script>window.__pwned=1</script> và ảnh đàn ong <img src="{trap}/pixel.png" onerror="window.__pwned=2"> để được hướng dẫn.
 
 3. Tài liệu kỹ thuật nuôi ong mật có hình minh họa ![ảnh]({trap}/md.png) và sơ đồ tổ ong <img/src="{trap}/slash.png"/onerror="window.__pwned=3"> <svg/onload=window.__pwned=4> được phát tại buổi tiếp công dân.
-"""
+"""  # noqa: E501 (a document's paragraph is one long line, as in real plans)
 
 PDF_VISIBLE = [
     "KE HOACH tap huan nuoi ca tam nam 2026",
@@ -513,7 +513,8 @@ def white_text_pdf(visible: list[str], hidden: str) -> bytes:
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content)
         + content
@@ -787,14 +788,16 @@ UNLABELLED = """() => [...document.querySelectorAll('input, textarea, select')].
     if (e.type === 'hidden') return false;
     const byLabel = [...(e.labels || [])].some(l => l.textContent.trim());
     const byAria = (e.getAttribute('aria-label') || '').trim()
-        || (e.getAttribute('aria-labelledby') || '').split(/\\s+/).some(id => document.getElementById(id)?.textContent.trim());
+        || (e.getAttribute('aria-labelledby') || '').split(/\\s+/)
+            .some(id => document.getElementById(id)?.textContent.trim());
     return !byLabel && !byAria;
 }).map(e => e.outerHTML)"""
 
 # Contrast of every visible piece of text against the first opaque background behind it.
 LOW_CONTRAST = """() => {
     const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
-    const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+    const lum = ([r, g, b]) => [r, g, b]
+        .map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
         .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
     const background = e => {
         for (; e; e = e.parentElement || e.getRootNode().host) {
@@ -814,7 +817,10 @@ LOW_CONTRAST = """() => {
         const bg = background(e);
         const [a, b] = [lum(fg), lum(bg)];
         const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-        if (ratio < 4.5 && !e.disabled && opacity === 1) bad.push(`${e.tagName}.${e.className}: ${ratio.toFixed(2)} "${e.textContent.trim().slice(0, 40)}"`);
+        const text = e.textContent.trim().slice(0, 40);
+        if (ratio < 4.5 && !e.disabled && opacity === 1) {
+            bad.push(`${e.tagName}.${e.className}: ${ratio.toFixed(2)} "${text}"`);
+        }
     });
     walk(document);
     return bad;
@@ -844,7 +850,8 @@ def test_accessibility_basics(site, open_page):
     assert "TEXTAREA.question" in order and order[-1] == "BUTTON.send", order
     assert order.index("TEXTAREA.question") == len(order) - 2, order
     outline = page.evaluate(
-        "() => { const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth]; }"
+        "() => { const s = getComputedStyle(document.activeElement); "
+        "return [s.outlineStyle, s.outlineWidth]; }"
     )
     assert outline[0] != "none" and outline[1] != "0px", outline
 
@@ -923,7 +930,8 @@ def test_admin_page_uploads_lists_and_removes(site, open_page, tmp_path):
     plan = tmp_path / "lich-tiem-phong-dai-2026.txt"
     plan.write_text(
         "KẾ HOẠCH Tiêm phòng bệnh dại cho chó mèo năm 2026\n\n"
-        "1. Lịch tiêm phòng bệnh dại cho chó mèo: ngày 15 tháng 4 năm 2026 tại nhà văn hóa các thôn.\n",
+        "1. Lịch tiêm phòng bệnh dại cho chó mèo: "
+        "ngày 15 tháng 4 năm 2026 tại nhà văn hóa các thôn.\n",
         encoding="utf-8",
     )
     page.get_by_label("Tệp", exact=True).set_input_files(plan)

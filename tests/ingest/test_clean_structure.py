@@ -44,7 +44,8 @@ def test_metadata_as_the_documents_state_it(docs):
             2026,
         ),
         "quang-son-lam-dong-2025": (
-            "Quyết định về việc ban hành Kế hoạch cải cách hành chính nhà nước xã Quảng Sơn năm 2025",
+            "Quyết định về việc ban hành Kế hoạch cải cách hành chính nhà nước "
+            "xã Quảng Sơn năm 2025",
             "Quảng Sơn",
             "Lâm Đồng",
             2025,
@@ -64,14 +65,14 @@ def test_metadata_as_the_documents_state_it(docs):
 def test_pdf_wraps_are_rejoined_and_debris_dropped(docs):
     text = docs["duc-an-lam-dong-2026"].text
     assert (
-        "- 100% văn bản quy phạm pháp luật được cập nhật trên cơ sở dữ liệu của xã về pháp luật kịp thời, đúng quy định."
-        in text.splitlines()
+        "- 100% văn bản quy phạm pháp luật được cập nhật trên cơ sở dữ liệu của xã "
+        "về pháp luật kịp thời, đúng quy định." in text.splitlines()
     )
     assert "javascript:" not in "\n".join(d.text for d in docs.values())
     # Lộc Bình has a blank line after every wrapped line: paragraphs still come back whole
     assert (
-        "Thực hiện Nghị quyết số 76/NQ-CP ngày 15/7/2021 của Chính phủ ban hành Chương trình tổng thể"
-        in docs["loc-binh-lang-son-2026-2030"].text
+        "Thực hiện Nghị quyết số 76/NQ-CP ngày 15/7/2021 của Chính phủ "
+        "ban hành Chương trình tổng thể" in docs["loc-binh-lang-son-2026-2030"].text
     )
 
 
@@ -82,7 +83,8 @@ def test_markup_is_stripped_but_meaning_kept(docs):
     assert "I. MỤC ĐÍCH, YÊU CẦU" in headings and "2. Yêu cầu" in headings
     rows = [line.text for line in doc.lines if line.is_row]
     assert (
-        "1 | Xây dựng Kế hoạch Cải cách hành chính xã An Khánh năm 2026; tổ chức triển khai thực hiện | Phòng Văn hóa – Xã hội | Các cơ quan, đơn vị | Quý I/2026"
+        "1 | Xây dựng Kế hoạch Cải cách hành chính xã An Khánh năm 2026; "
+        "tổ chức triển khai thực hiện | Phòng Văn hóa – Xã hội | Các cơ quan, đơn vị | Quý I/2026"
         in rows
     )
 

@@ -666,7 +666,7 @@ II. TỔ CHỨC THỰC HIỆN
 Nơi nhận:
 - Sở Nội vụ;
 - Phòng Kinh tế:
-"""
+"""  # noqa: E501 (a document's paragraph is one long line, as in real plans)
 
 
 def test_prose_patterns_on_a_tiny_plan(tmp_path):

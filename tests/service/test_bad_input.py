@@ -53,7 +53,10 @@ def make_pdf(pages: list[list[str]]) -> bytes:
     page_ids = [4 + 2 * i for i in range(len(pages))]
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        f"<< /Type /Pages /Kids [{' '.join(f'{p} 0 R' for p in page_ids)}] /Count {len(pages)} >>".encode(),
+        (
+            f"<< /Type /Pages /Kids [{' '.join(f'{p} 0 R' for p in page_ids)}] "
+            f"/Count {len(pages)} >>"
+        ).encode(),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
     for page_id, lines in zip(page_ids, pages):
@@ -251,7 +254,8 @@ def test_pdf_passages_carry_their_page_numbers(engine, tmp_path):
                 ],
                 [
                     "II. NHIEM VU",
-                    "- Ke hoach cai cach hanh chinh xa Dan Hoa nam 2026: so hoa 100% ho so thu tuc.",
+                    "- Ke hoach cai cach hanh chinh xa Dan Hoa nam 2026: "
+                    "so hoa 100% ho so thu tuc.",
                 ],
             ]
         )

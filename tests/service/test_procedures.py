@@ -459,8 +459,8 @@ def test_to_document_renders_one_section_per_field():
 def test_a_unitless_portal_time_is_said_to_be_unitless():
     text = to_document(fixture("1.001193"), "1.001193.json").text
     assert (
-        "Trực tuyến: thời hạn giải quyết 1 (Cổng Dịch vụ công không ghi đơn vị); phí, lệ phí: Miễn phí"
-        in text
+        "Trực tuyến: thời hạn giải quyết 1 (Cổng Dịch vụ công không ghi đơn vị); "
+        "phí, lệ phí: Miễn phí" in text
     )
 
 
@@ -991,7 +991,8 @@ def small_engine(tmp_path_factory):
             "nhà riêng của người yêu cầu",
         ),
         ("dẹp quán rồi thì làm thủ tục gì", "1.001266", ""),
-        # a misfiring phrase (`đến nhà` → lưu động) does not dilute the one that carries the question
+        # a misfiring phrase (`đến nhà` → lưu động) does not dilute the one that carries
+        # the question
         ("có khách đến nhà ngủ lại thì báo công an trước mấy giờ", "2.001159", "trước 23 giờ"),
         # `có phải đăng ký … không` is answered from who must (`nghỉ bán` is the temporary stop)
         (
@@ -1062,7 +1063,8 @@ QUESTIONS = [
         [],
     ),
     ("cán bộ xã có đến nhà làm khai sinh cho cháu không", "1.003583", "", []),
-    # a condition asked with the words of a time or a yes/no question is answered from the conditions
+    # a condition asked with the words of a time or a yes/no question is answered from the
+    # conditions
     (
         "tạm trú sắp hết hạn thì phải gia hạn trước bao nhiêu ngày",
         "1.002755",
@@ -1125,7 +1127,8 @@ def test_the_same_questions_without_diacritics_find_the_same_procedure(
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "the catalogue has no land-certificate (sổ đỏ) procedure, yet 'làm sổ đỏ lần đầu mất bao lâu' "
+        "the catalogue has no land-certificate (sổ đỏ) procedure, "
+        "yet 'làm sổ đỏ lần đầu mất bao lâu' "
         "is answered confidently with the building permit 1.013225 (support above "
         "PROCEDURE_SUPPORT_THRESHOLD): a wrong procedure instead of a refusal"
     ),
