@@ -4,7 +4,7 @@
 - citation support: every `[n]` exists and every number/date in its line is in citation n;
 - abstention: recall on `eval/gold/decline.jsonl` (must decline), false-abstention rate on
   the answerable gold questions; precision over all declines;
-- `--calibrate`: the support threshold grid that chose `SUPPORT_THRESHOLD`.
+- `--calibrate`: the support threshold grid that chose `AnswerConfig.support_threshold`.
 Writes `eval/reports/answers.md` with an SVG bar chart beside it.
 """
 
@@ -16,8 +16,9 @@ import time
 from pathlib import Path
 
 from eval.retrieval import canon, load_gold
-from service.answer import compose
-from service.answer.compose import unsupported_values
+from retriever.scope import Scope
+from service.answer.compose import Extractive, unsupported_values
+from service.answer.config import AnswerConfig
 
 
 def _facts_present(answer: str, facts: list[str]) -> bool:
@@ -79,20 +80,17 @@ def summarise(rows: list[dict]) -> dict:
 
 def calibrate(engine, gold: list[dict], decline: list[dict]) -> str:
     """Support of the best passage for each question, and the threshold grid over it."""
-    answerer = engine.answerer
+    # Support measured without declining on it: an answerer with its own config.
+    answerer = Extractive(engine.current().searcher, AnswerConfig(support_threshold=-1.0))
+    reader = engine.current().reader
     supports = []
-    saved = compose.SUPPORT_THRESHOLD
-    compose.SUPPORT_THRESHOLD = -1.0  # measure support without declining on it
-    try:
-        for item, must in [(g, False) for g in gold] + [
-            (d, True) for d in decline if d["reason"] == "out_of_scope"
-        ]:
-            result = answerer.answer(item["question"])
-            if result.reason in ("injection", "personal_data", "unknown_commune", "unknown_year"):
-                continue  # declined before support is measured
-            supports.append((result.support or 0.0, must))
-    finally:
-        compose.SUPPORT_THRESHOLD = saved
+    for item, must in [(g, False) for g in gold] + [
+        (d, True) for d in decline if d["reason"] == "out_of_scope"
+    ]:
+        result = answerer.answer(reader.read(item["question"]), Scope.PUBLIC)
+        if result.reason in ("injection", "personal_data", "unknown_commune", "unknown_year"):
+            continue  # declined before support is measured
+        supports.append((result.support or 0.0, must))
     lines = ["| threshold | out-of-scope declined | answerable declined |", "|---|---|---|"]
     n_out = sum(1 for _, m in supports if m) or 1
     n_in = sum(1 for _, m in supports if not m) or 1
@@ -157,8 +155,8 @@ def render(summary: dict, calibration: str | None) -> str:
         lines += [
             "## Support threshold calibration",
             "",
-            f"Chosen: `SUPPORT_THRESHOLD = {compose.SUPPORT_THRESHOLD}` "
-            "(service/answer/compose.py).",
+            f"Chosen: `support_threshold = {AnswerConfig().support_threshold}` "
+            "(service/answer/config.py).",
             "",
             calibration,
             "",

@@ -1,8 +1,9 @@
-"""The `tthc` command: ingest, search, ask, duties, serve, eval."""
+"""The `tthc` command: ingest, search, ask, duties, serve (and `eval`, added by eval/cli.py)."""
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import datetime
 import json
 import logging
@@ -159,16 +160,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
-    from eval import answers, retrieval
-
-    engine = _engine()
-    status = retrieval.main(engine, args)
-    if not args.tune:
-        status = status or answers.main(engine, args)
-    return status
-
-
 def _iso_date(text: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(text)
@@ -260,17 +251,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(func=cmd_serve)
 
-    ev = sub.add_parser("eval", help="đánh giá trên bộ câu hỏi vàng trong eval/")
-    ev.add_argument("--gold", default="eval/gold/plans.jsonl")
-    ev.add_argument("--report", default="eval/reports/retrieval.md")
-    ev.add_argument("--decline", default="eval/gold/decline.jsonl")
-    ev.add_argument(
-        "--tune", action="store_true", help="dò trọng số kết hợp và ghi eval/reports/fusion.md"
-    )
-    ev.add_argument(
-        "--calibrate", action="store_true", help="ghi bảng hiệu chỉnh ngưỡng từ chối trả lời"
-    )
-    ev.set_defaults(func=cmd_eval)
+    # Sub-commands other packages add (`tthc eval`, from eval/cli.py), by entry point.
+    for plugin in importlib.metadata.entry_points(group="tthc.commands"):
+        plugin.load()(sub)
     return p
 
 

@@ -7,9 +7,8 @@ import datetime
 import logging
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
 
 from ingest.duty import Duty
 from ingest.textnorm import fold
@@ -20,8 +19,12 @@ from retriever.lexicon import Lexicon
 from retriever.scope import Scope, documents_for, scoped
 from retriever.search import Filters, Hit, Searcher
 from retriever.store import Store
-from service.answer.compose import Answer, Answerer
-from service.conversation import Conversations, is_follow_up, resolve, turn_of
+from service.answer.compose import Extractive
+from service.answer.config import AnswerConfig
+from service.answer.result import Answer, Answerer
+from service.answer.understand import Reader
+from service.answer.written import Generator, Written
+from service.conversation import Conversations, Turn, is_follow_up, resolve, turn_of
 from service.resources import CORPUS
 from service.settings import Settings
 
@@ -29,19 +32,15 @@ log = logging.getLogger("tthc.engine")
 BUNDLED_LEXICON = CORPUS / "lexicon.tsv"
 
 
-class Generator(Protocol):
-    """An optional answer writer (an LLM) over the extractive answer's passages. It returns
-    only verified text; whatever it cannot verify it replaces with the extractive answer."""
+@dataclass(frozen=True)
+class Snapshot:
+    """One loaded generation and everything read from it: the searcher, the question reader
+    and the extractive answerer, made together and swapped together (`Engine.load` assigns one
+    object), so a request that holds a snapshot never sees half an update."""
 
-    def improve(self, question: str, extractive: Answer) -> Answer: ...
-
-    def condense(self, history: list[tuple[str, str]], question: str) -> str | None:
-        """A follow-up rewritten as a standalone question, or None."""
-        ...
-
-    def stream(self, question: str, extractive: Answer) -> Iterator[str | Answer]:
-        """Verified pieces of text as they are ready, then the final Answer."""
-        ...
+    searcher: Searcher
+    reader: Reader
+    extractive: Extractive
 
 
 @dataclass
@@ -50,10 +49,10 @@ class Engine:
     embedder: Embedder
     store: Store
     lexicon: Lexicon | None = None
-    searcher: Searcher | None = None
-    answerer: Answerer | None = None
     generator: Generator | None = None  # set when an LLM endpoint is configured (issue 7)
+    config: AnswerConfig = AnswerConfig()
     conversations: Conversations = field(default_factory=Conversations)
+    snapshot: Snapshot | None = None
 
     def load(self) -> None:
         """Load the current index (raises `IndexMissing` when there is none)."""
@@ -64,15 +63,29 @@ class Engine:
         # underthesea loads its segmenter on first use, and not thread-safely: concurrent
         # first questions to a fresh server failed with 500 (tests/test_load_script.py).
         segment.words("khởi động")
-        self.searcher, self.answerer = searcher, Answerer(searcher)
+        extractive = Extractive(searcher, self.config)
+        reader = Reader(searcher.known_communes, extractive.phrases, self.lexicon)
+        self.snapshot = Snapshot(searcher, reader, extractive)
 
-    def _ensure_loaded(self) -> None:
-        if self.searcher is None or self.answerer is None:
+    def current(self) -> Snapshot:
+        """The snapshot a request works with from start to end (loaded on first use)."""
+        if self.snapshot is None:
             self.load()
+        assert self.snapshot is not None
+        return self.snapshot
 
     @property
     def ready(self) -> bool:
-        return self.searcher is not None
+        return self.snapshot is not None
+
+    @property
+    def searcher(self) -> Searcher | None:
+        return self.snapshot.searcher if self.snapshot else None
+
+    @property
+    def answerer(self) -> Extractive | None:
+        """The extractive answerer of the current snapshot."""
+        return self.snapshot.extractive if self.snapshot else None
 
     def ingest(self, paths: list[Path], progress: Progress | None = None) -> Report:
         report = update(paths, self.store, self.embedder, progress)
@@ -87,8 +100,8 @@ class Engine:
         mode: str = "hybrid",
         scope: Scope = Scope.PUBLIC,
     ) -> list[Hit]:
-        self._ensure_loaded()
-        return self.searcher.search(query, k=k, filters=scoped(filters, scope), mode=mode)
+        searcher = self.current().searcher
+        return searcher.search(query, k=k, filters=scoped(filters, scope), mode=mode)
 
     def ask(
         self,
@@ -101,6 +114,7 @@ class Engine:
         answer = None
         for piece in self.ask_stream(question, k, filters, session_id, scope):
             answer = piece
+        assert isinstance(answer, Answer)
         return answer
 
     def ask_stream(
@@ -111,54 +125,51 @@ class Engine:
         session_id: str | None = None,
         scope: Scope = Scope.PUBLIC,
     ) -> Iterator[str | Answer]:
-        """The answer in pieces as they are ready, then the whole Answer. The extractive
-        answer is ready at once and is sent line by line; a generator sends what it has
-        verified, sentence by sentence. A follow-up is read with the conversation first."""
-        self._ensure_loaded()
+        """The answer in pieces as they are ready, then the whole Answer. A follow-up is read
+        with the conversation first; then the question is read once (`Reader.read`) and
+        answered from the snapshot, by the extractive answerer or the LLM writer over it."""
+        snap = self.current()
         session = session_id or uuid.uuid4().hex
         # An officer's conversation (internal documents) is never continued on the public side.
         thread = f"officer:{session}" if scope is not Scope.PUBLIC else session
-        filters = scoped(filters, scope)
-        understood = self._understand(question, thread)
-        answer = self.answerer.answer(understood, k=k, filters=filters, session_id=session)
-        if self.generator is not None and not answer.abstained:
-            extractive, sent = answer, False
-            try:
-                for piece in self.generator.stream(understood, extractive):
-                    if isinstance(piece, Answer):
-                        answer = piece
-                    else:
-                        sent = True
-                        yield piece
-            except Exception:
-                log.exception("generator failed; serving the extractive answer")
-                answer = extractive
-                if not sent:
-                    yield from answer.answer.splitlines(keepends=True)
-        else:
-            yield from answer.answer.splitlines(keepends=True)
-        answer.session_id, answer.answer_id = session, uuid.uuid4().hex
-        answer.understood_as = understood if understood != question else None
+        history = self.conversations.history(thread)
+        understood = self._follow_up(question, history, snap)
+        asked = snap.reader.read(understood, k=k, given=filters)
+        answerer: Answerer = snap.extractive
+        if self.generator is not None:  # the LLM writes over the extractive answer
+            answerer = Written(snap.extractive, self.generator)
+        answer = None
+        for piece in answerer.stream(asked, scope, history):
+            if isinstance(piece, Answer):
+                answer = piece
+            else:
+                yield piece
+        assert answer is not None
+        answer = replace(
+            answer,
+            session_id=session,
+            answer_id=uuid.uuid4().hex,
+            understood_as=understood if understood != question else None,
+        )
         self.conversations.add(thread, turn_of(understood, answer))
         yield answer
 
-    def _understand(self, question: str, thread: str) -> str:
-        history = self.conversations.history(thread)
+    def _follow_up(self, question: str, history: list[Turn], snap: Snapshot) -> str:
+        """A follow-up (`còn lệ phí thì sao?`) read with the conversation; else as typed."""
         if not history or not is_follow_up(question):
             return question
         if self.generator is not None:
             condensed = self.generator.condense([(t.question, t.answer) for t in history], question)
             if condensed:
                 return condensed
-        return resolve(question, history[-1], self.searcher.named_communes)
+        return resolve(question, history[-1], snap.searcher.named_communes)
 
     def procedures(
         self, query: str = "", field: str = "", level: str = "", limit: int = 20, offset: int = 0
     ) -> dict:
         """Procedures, one per code (the catalogue's record before the portal's): ranked by
         `query` when given, else by code; filtered by field (lĩnh vực) and level (cấp)."""
-        self._ensure_loaded()
-        book = self.answerer.books(Scope.PUBLIC).procedures
+        book = self.current().extractive.books(Scope.PUBLIC).procedures
         if query.strip():
             hits = self.search(query, k=50, filters=Filters(kind="procedure"))
             ranked = [(c.doc_id, c.score) for c in book.choose(hits)]
@@ -177,8 +188,7 @@ class Engine:
 
     def procedure(self, key: str) -> dict | None:
         """One procedure by national code (`1.001193`) or document id (`tthc-1.001193`)."""
-        self._ensure_loaded()
-        book = self.answerer.books(Scope.PUBLIC).procedures
+        book = self.current().extractive.books(Scope.PUBLIC).procedures
         doc_id = book.preferred.get(key) or (key if key in book.records else None)
         if doc_id is None:
             return None
@@ -197,16 +207,15 @@ class Engine:
     ) -> list[Duty]:
         """Plan duties that pass the filters given (`retriever.duties.DutyTable.find`); those of
         internal plans only for officers."""
-        self._ensure_loaded()
-        table = self.answerer.books(scope).duties
+        table = self.current().extractive.books(scope).duties
         return table.table.find(unit=unit, commune=commune, due_before=due_before, q=q, role=role)
 
     def documents(self, scope: Scope = Scope.PUBLIC) -> list[dict]:
         """The ingested documents `scope` may see, without their text and records."""
-        self._ensure_loaded()
+        generation = self.current().searcher.generation
         return [
             {k: v for k, v in d.items() if k not in ("text", "path", "procedure", "duties")}
-            for d in documents_for(scope, self.searcher.generation.documents)
+            for d in documents_for(scope, generation.documents)
         ]
 
 
@@ -228,8 +237,14 @@ def _summary(doc_id: str, record: dict, score: float | None) -> dict:
     }
 
 
-def build_engine(settings: Settings, embedder: Embedder | None = None) -> Engine:
-    """Create the engine; loads the embedding model, not the index."""
+def build_engine(
+    settings: Settings,
+    embedder: Embedder | None = None,
+    config: AnswerConfig | None = None,
+    lexicon: Lexicon | None = None,
+) -> Engine:
+    """Create the engine; loads the embedding model, not the index. `config` and `lexicon`
+    replace the measured defaults and the bundled lexicon (evaluations build their own)."""
     if embedder is None:
         embedder = SentenceEmbedder(settings.embed_model, segmented=settings.embed_segmented)
     from service.llm import build_generator  # None unless TTHC_LLM_BASE_URL is set
@@ -238,5 +253,7 @@ def build_engine(settings: Settings, embedder: Embedder | None = None) -> Engine
         settings=settings,
         embedder=embedder,
         store=Store(settings.data_dir),
+        lexicon=lexicon,
         generator=build_generator(settings),
+        config=config or AnswerConfig(),
     )

@@ -27,7 +27,8 @@ from dataclasses import replace
 from functools import cached_property
 
 from ingest.textnorm import normalize
-from service.answer.compose import Answer
+from service.answer.cite import renumbered
+from service.answer.result import Answer
 from service.answer.render import render
 from service.answer.verify import (
     MARKER,
@@ -398,10 +399,7 @@ class _Draft:
         if reason:
             log.warning("answer falls back to extractive: %s", reason)
             return self.extractive
-        citations = [
-            {**self.by_n[old], "n": new}
-            for old, new in sorted(self.numbers.items(), key=lambda x: x[1])
-        ]
+        citations = renumbered(self.extractive.citations, self.numbers)
         return replace(
             self.extractive, answer="".join(self.pieces), citations=citations, mode="llm"
         )

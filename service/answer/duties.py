@@ -21,10 +21,10 @@ from ingest.deadline import parse_deadline
 from ingest.duty import Duty
 from ingest.textnorm import fold
 from retriever.duties import DutyTable, Period
+from service.answer.config import AnswerConfig
 from service.answer.render import render
 
 MAX_LISTED = 10
-LEAD_MATCH = 0.6  # share of the task words a duty must carry to answer "ai chủ trì X"
 SOON_DAYS = 45  # "sắp đến hạn": due within this many days
 
 _LEAD = re.compile(
@@ -117,8 +117,8 @@ def _strip_dates(folded: str) -> str:
 
 
 class DutyAnswerer:
-    def __init__(self, table: DutyTable):
-        self.table = table
+    def __init__(self, table: DutyTable, config: AnswerConfig = AnswerConfig()):
+        self.table, self.config = table, config
 
     def __bool__(self) -> bool:
         return bool(len(self.table))
@@ -135,7 +135,7 @@ class DutyAnswerer:
         scored = [(self.table.match(q.words, d), d) for d in pool]
         if q.kind == "lead":
             best = max((s for s, _ in scored), default=0.0)
-            if best < LEAD_MATCH:
+            if best < self.config.lead_match:
                 return []
             return [d for s, d in scored if s >= best - 0.05][:3]
         if q.units or q.period or q.due_before or q.recurring:

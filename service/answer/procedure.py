@@ -19,6 +19,7 @@ from ingest.procedure import FIELDS, field_of
 from ingest.records import Chunk
 from retriever import segment
 from retriever.search import Hit, Searcher
+from service.answer.config import AnswerConfig
 from service.answer.render import render
 from service.answer.understand import Question
 
@@ -44,10 +45,6 @@ _OVERVIEW_FOR = {  # the overview lines that answer a field, when the overview i
     "online": ("Nộp trực tuyến",),
     "where": ("Cơ quan thực hiện", "Cơ quan có thẩm quyền"),
 }
-# Chosen on eval/gold/procedures.jsonl (eval/reports/procedures.md).
-VARIANTS_DISCOUNT = 0.8
-NAME_WEIGHT = 1.0
-SPECIFIC_WEIGHT = 0.05  # per syllable of a name whose every syllable is asked, in any order (holdout h021; dev unchanged)
 _ASIDE = re.compile(r"\([^)]*\)")
 _NAME_FILLER = frozenset({"thu", "tuc"})  # `Thủ tục`
 _VARIANT_CODE = re.compile(r"\(mã (\d+\.\d+)\)")
@@ -77,9 +74,15 @@ class Choice:
 class ProcedureAnswerer:
     """The procedure records of one loaded index, by code and by field."""
 
-    def __init__(self, searcher: Searcher, exclude: frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        searcher: Searcher,
+        exclude: frozenset[str] = frozenset(),
+        config: AnswerConfig = AnswerConfig(),
+    ):
         """`exclude`: documents this answerer must never answer from (internal ones, for the
         public)."""
+        self.config = config
         self.chunks: dict[str, dict[str, list[Chunk]]] = {}
         for c in searcher.chunks:
             if c.kind == "procedure" and c.doc_id not in exclude:
@@ -122,7 +125,7 @@ class ProcedureAnswerer:
             if field_of(hit.chunk) == "variants":
                 code, score = (
                     self._variant_meant(hit, code, query_tokens),
-                    score * VARIANTS_DISCOUNT,
+                    score * self.config.variants_discount,
                 )
             if code not in best or score > best[code].score:
                 doc_id = self.preferred[code]
@@ -133,7 +136,9 @@ class ProcedureAnswerer:
                     c.code,
                     c.doc_id,
                     c.name,
-                    c.score + NAME_WEIGHT * _name_coverage(c.name, query_tokens),
+                    c.score
+                    + self.config.name_weight
+                    * _name_coverage(c.name, query_tokens, self.config.specific_weight),
                 )
                 for code, c in best.items()
             }
@@ -244,7 +249,7 @@ class ProcedureAnswerer:
         return "\n".join(out)
 
 
-def _name_coverage(name: str, tokens: set[str]) -> float:
+def _name_coverage(name: str, tokens: set[str], specific_weight: float) -> float:
     """How fully the query spells out the procedure's name (folded, without `Thủ tục` and
     its bracketed asides): the share of the name's syllables in the query,
     averaged with the share of its adjacent pairs, so `chứng thực chữ ký` covers `Chứng thực
@@ -261,4 +266,4 @@ def _name_coverage(name: str, tokens: set[str]) -> float:
     share = spelled
     if pairs:
         share = 0.5 * share + 0.5 * sum(1 for t in pairs if t in tokens) / len(pairs)
-    return share + (SPECIFIC_WEIGHT * len(words) if spelled == 1.0 else 0.0)
+    return share + (specific_weight * len(words) if spelled == 1.0 else 0.0)

@@ -7,9 +7,12 @@ Everything is matched on the folded question, so `ai chu tri` works like `ai ch�
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from ingest.textnorm import fold, normalize
+from ingest.textnorm import fold, has_diacritics, normalize
+from retriever import segment
+from retriever.lexicon import Lexicon
+from retriever.search import Filters
 
 INTENTS = ("who", "when", "how_much", "yes_no", "list", "what")
 
@@ -71,6 +74,15 @@ _PERSON = re.compile(
     r"\b(?:ông|bà|anh|chị|cô|chú|bác|ong|ba|anh|chi)\s+[A-ZĐ]|[Cc]hủ tịch|[Cc]hu tich|cán bộ|can bo|công chức|"
     r"cong chuc|người dân|nguoi dan|[A-ZĐ][a-zà-ỹ]+\s+[A-ZĐ][a-zà-ỹ]+\s+[A-ZĐ][a-zà-ỹ]+"
 )
+# Words every question about these plans shares, and the words that only shape a question;
+# neither says which passage answers. Compared folded, so both spellings are covered.
+GENERIC = frozenset(
+    ["xa", "ke", "hoach", "cchc", "cai", "cach", "hanh", "chinh", "nam", "nha", "nuoc", "uy",
+     "ban", "nhan", "dan", "ubnd", "ai", "khi", "nao", "bao", "nhieu", "gio", "may", "phan",
+     "tram", "ty", "le", "xong", "thang", "han", "lam", "gi", "de", "the", "sao", "co", "khong",
+     "phai", "duoc", "cho", "toi", "hoi", "o", "dau", "nhung", "gom", "cua", "va", "tu", "den",
+     "ra", "lay", "can", "biet", "muon", "xin", "a", "nhe", "vay", "chua"]
+)  # fmt: skip
 _YEAR = re.compile(r"(?:nam|giai doan|den|tu)\s+((?:19|20)\d\d)\b")
 _PLACE = re.compile(r"\b(xa|phuong|thi tran)\s+([a-z]+(?:\s+[a-z]+)?)")
 _PLACE_CAPS = re.compile(
@@ -87,16 +99,76 @@ class Question:
     unknown_place: str | None = None  # a commune/ward named that the corpus does not have
     years: tuple[int, ...] = ()
     refusal: str | None = None  # "injection" | "personal_data"
-    fields: tuple[
-        str, ...
-    ] = ()  # procedure fields asked for (PROCEDURE_FIELDS), most specific first
+    # Procedure fields asked for (PROCEDURE_FIELDS), most specific first.
+    fields: tuple[str, ...] = ()
+    # Filled in by `Reader.read` (what the index and the request add to the text):
+    k: int = 5  # passages the asker wants cited at most
+    given: Filters | None = None  # the asker's own filters (commune, kind, year)
+    words: Words | None = None  # its content words
+    expanded: str = ""  # the text with the lexicon's wordings of its everyday phrases
+    wordings: tuple[Words, ...] = ()  # the content words of each of those wordings
+    lexicon_hit: bool = False  # it uses a phrase the lexicon knows
 
     @property
     def intent(self) -> str:
         return self.intents[0]
 
+    @property
+    def commune_given(self) -> str | None:
+        return self.given.commune if self.given else None
 
-def understand(text: str, known_communes: list[str], phrase_vocab: set[str]) -> Question:
+
+@dataclass(frozen=True)
+class Words:
+    """A text's content words (what it is about, in order, without the words every question
+    shares), in the view that fits it: syllables with their diacritics for a text typed with
+    them, folded syllables otherwise (folded, `thuốc` meets `thuộc` and `đau` meets `đầu`)."""
+
+    view: str  # "syllables" | "folded"
+    content: tuple[str, ...]
+
+    @classmethod
+    def of(cls, text: str) -> Words:
+        view = "syllables" if has_diacritics(text) else "folded"
+        plain = [t for t in cls.split(view, text) if "_" not in t]
+        content = [t for t in dict.fromkeys(plain) if fold(t) not in GENERIC and not t.isdigit()]
+        return cls(view, tuple(content))
+
+    @staticmethod
+    def split(view: str, text: str) -> list[str]:
+        """`text` in the tokens of `view`."""
+        return segment.syllables(text) if view == "syllables" else segment.folded(text)
+
+    def tokens(self, text: str) -> list[str]:
+        return self.split(self.view, text)
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Reads a question once, with what the loaded index knows: its communes, its phrases
+    (to tell `xã hội` from `xã Hòa An`) and the lexicon of everyday wording."""
+
+    known_communes: list[str]
+    phrases: frozenset[str]
+    lexicon: Lexicon
+
+    def read(self, text: str, k: int = 5, given: Filters | None = None) -> Question:
+        q = understand(text, self.known_communes, self.phrases)
+        wordings = self.lexicon.expansions(q.text)
+        return replace(
+            q,
+            k=k,
+            given=given,
+            words=Words.of(q.text),
+            expanded=self.lexicon.expand(q.text),
+            wordings=tuple(Words.of(normalize(w).strip()) for w in wordings),
+            lexicon_hit=bool(self.lexicon.matches(q.text)),
+        )
+
+
+def understand(
+    text: str, known_communes: list[str], phrase_vocab: set[str] | frozenset[str]
+) -> Question:
     """Read a question. `known_communes` are folded corpus communes; `phrase_vocab` holds the
     folded bigrams of the corpus, used to tell `xã hội` (a word) from `xã Hòa An` (a place)."""
     text = normalize(text).strip()

@@ -600,15 +600,15 @@ def test_moving_a_file_out_of_noi_bo_and_back_changes_its_visibility(tmp_path, h
         Settings(data_dir=tmp_path / "data", corpus_dir=folder), embedder=hash_embedder
     )
     engine.ingest([folder])
-    assert [d["visibility"] for d in engine.documents()] == ["internal"]
+    assert [d["visibility"] for d in engine.documents(Scope.ADMIN)] == ["internal"]
 
     public = internal.rename(folder / "kiem-tra.md")
     engine.ingest([folder])
-    assert [d["visibility"] for d in engine.documents()] == ["public"]
+    assert [d["visibility"] for d in engine.documents(Scope.ADMIN)] == ["public"]
 
     public.rename(internal)
     engine.ingest([folder])
-    assert [d["visibility"] for d in engine.documents()] == ["internal"]
+    assert [d["visibility"] for d in engine.documents(Scope.ADMIN)] == ["internal"]
 
 
 # --- regressions from the review: nothing internal reaches the public side -------------------

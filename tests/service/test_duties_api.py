@@ -16,6 +16,7 @@ from conftest import HashEmbedder, assert_error, vietnamese
 from fastapi.testclient import TestClient
 
 from ingest.units import unit_key
+from retriever.scope import Scope
 from service import cli
 from service.app import create_app
 from service.engine import build_engine
@@ -248,7 +249,7 @@ def test_sources_are_verbatim_slices_of_the_documents(engine):
 
 
 def test_unit_keys_agree_between_query_and_table(engine):
-    assert unit_key("phòng VHXH") in engine.answerer.duties.table.unit_keys
+    assert unit_key("phòng VHXH") in engine.answerer.books(Scope.PUBLIC).duties.table.unit_keys
 
 
 @pytest.mark.parametrize(
@@ -276,7 +277,7 @@ def test_a_duty_question_reads_its_period(engine, question, period, due_before):
     from service.answer.duties import DutyQuestion
 
     asked = DutyQuestion.read(
-        question, (), engine.answerer.duties.table, datetime.date(2026, 11, 21)
+        question, (), engine.answerer.books(Scope.PUBLIC).duties.table, datetime.date(2026, 11, 21)
     )
     assert asked is not None and asked.kind == "list"
     assert (asked.period.start, asked.period.end) == period if period else asked.period is None
@@ -288,12 +289,12 @@ def test_soon_due_counts_from_today(engine):
 
     today = datetime.date(2026, 11, 21)
     asked = DutyQuestion.read(
-        "An Khánh việc nào sắp đến hạn?", ("an khanh",), engine.answerer.duties.table, today
+        "An Khánh việc nào sắp đến hạn?", ("an khanh",), engine.answerer.books(Scope.PUBLIC).duties.table, today
     )
     assert asked.period.start == today and asked.period.end == today + datetime.timedelta(
         days=SOON_DAYS
     )
-    selected = engine.answerer.duties.select(asked)
+    selected = engine.answerer.books(Scope.PUBLIC).duties.select(asked)
     assert selected and all(
         today.isoformat() <= d.due_date <= asked.period.end.isoformat() for d in selected
     )

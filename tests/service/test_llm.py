@@ -23,6 +23,7 @@ from conftest import TINY, HashEmbedder
 from fastapi.testclient import TestClient
 
 from ingest.textnorm import fold
+from retriever.scope import Scope
 from retriever.langchain import TthcRetriever
 from service.answer.compose import Answer
 from service.answer.verify import Evidence, Sentences, judge, split_sentences
@@ -197,7 +198,8 @@ def generator(engine, fake):
 
 
 def extractive(engine) -> Answer:
-    return engine.answerer.answer(QUESTION, session_id="s")
+    snapshot = engine.current()
+    return snapshot.extractive.answer(snapshot.reader.read(QUESTION), Scope.PUBLIC)
 
 
 def streamed(engine, question: str = QUESTION) -> tuple[str, Answer]:
