@@ -74,14 +74,6 @@ def find_files(paths: list[Path]) -> tuple[list[Path], dict[str, str]]:
     return files, failed
 
 
-def _tokens(text: str) -> dict:
-    return {
-        "words": segment.words(text),
-        "syllables": segment.syllables(text),
-        "folded": segment.folded(text),
-    }
-
-
 def update(
     paths: list[Path], store: Store, embedder: Embedder, progress: Progress | None = None
 ) -> Report:
@@ -192,7 +184,7 @@ def _update(
                 record["duties_version"] = DUTIES_VERSION
             documents.append(record)
         texts = [c.index_text() for c in file_chunks]
-        tokens.extend(_tokens(t) for t in texts)
+        tokens.extend(segment.TokenViews.of(t) for t in texts)
         if file_chunks:
             dense = [c.dense_text() for c in file_chunks]
             unique = list(dict.fromkeys(dense))
