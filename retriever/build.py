@@ -184,7 +184,7 @@ class Previous:
         """A source's rows, as this generation holds them."""
         assert self.reusable, "rows built by another model or segmenter cannot be reused"
         entry = self.sources[key]
-        documents = [d for doc_id in entry["doc_ids"] for d in self.documents.get(doc_id, [])]
+        documents = self._documents_of(entry)
         rows = [i for doc_id in entry["doc_ids"] for i in self.rows.get(doc_id, [])]
         return Rows(
             key,
@@ -200,12 +200,14 @@ class Previous:
         so an unchanged file still gets the current duty table without rebuilding the whole
         index; so is a file whose visibility is not the one recorded (indexes from before it
         was)."""
-        docs = [d for doc_id in entry["doc_ids"] for d in self.documents.get(doc_id, [])]
         return any(
             d.get("visibility", "public") != visibility
             or (d.get("kind") == "plan" and d.get("duties_version") != DUTIES_VERSION)
-            for d in docs
+            for d in self._documents_of(entry)
         )
+
+    def _documents_of(self, entry: dict) -> list[dict]:
+        return [d for doc_id in entry["doc_ids"] for d in self.documents.get(doc_id, [])]
 
 
 def read_source(source: Source, owners: dict[str, str], embedder: Embedder) -> Rows | str:
