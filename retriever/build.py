@@ -5,6 +5,11 @@ Unchanged files keep their chunks, tokens and vectors from the current generatio
 and new files are read, chunked, segmented and embedded; files that vanished from under the
 given paths are removed. Files elsewhere in the index are left as they are. A file that
 cannot be read is reported with its reason and skipped; the rest goes on.
+
+The build, file by file: `Source.of(path)` hashes the file; if `Previous.unchanged(source)`,
+`Previous.carry` takes its rows over, else `read_source` reads, chunks, segments and embeds
+it into new `Rows`; then `_vanished` settles the sources no longer found, and `_write` lays
+all rows end to end as the new generation.
 """
 
 from __future__ import annotations
@@ -21,9 +26,10 @@ from pathlib import Path
 import numpy as np
 
 import ingest
-from ingest import DUTIES_VERSION, FILE_TYPES, IngestError
+from ingest import DUTIES_VERSION, FILE_TYPES, Chunk, Document, IngestError
 from retriever import segment
 from retriever.dense import DenseIndex, Embedder
+from retriever.segment import TokenViews
 from retriever.store import FORMAT_VERSION, IndexMissing, Store
 
 Progress = Callable[[str], None]
@@ -74,14 +80,6 @@ def find_files(paths: list[Path]) -> tuple[list[Path], dict[str, str]]:
     return files, failed
 
 
-def _tokens(text: str) -> dict:
-    return {
-        "words": segment.words(text),
-        "syllables": segment.syllables(text),
-        "folded": segment.folded(text),
-    }
-
-
 def update(
     paths: list[Path], store: Store, embedder: Embedder, progress: Progress | None = None
 ) -> Report:
@@ -95,6 +93,186 @@ def update(
     return report
 
 
+@dataclass(frozen=True)
+class Source:
+    """One file to index, as the manifest knows it."""
+
+    path: Path
+    key: str  # its resolved path
+    digest: str  # sha256 of its bytes
+    visibility: str  # `public` or `internal`, from the folders it sits in
+
+    @classmethod
+    def of(cls, path: Path, roots: list[Path]) -> Source:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        return cls(path, str(path.resolve()), digest, visibility_of(path, roots))
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+@dataclass(frozen=True)
+class Rows:
+    """One source's share of a generation: its manifest entry, its documents, and for each of
+    its chunks the chunk, its token views and its vector (row i of `vectors` is chunk i)."""
+
+    key: str
+    entry: dict
+    documents: list[dict]
+    chunks: list[Chunk]
+    tokens: list[TokenViews]
+    vectors: np.ndarray
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What the current generation offers the next one. Its sources are always known (to tell
+    an update from an addition, and to keep document ids apart); their rows are offered for
+    reuse only when it was built with the same model and segmenter (`reusable`)."""
+
+    name: str | None = None
+    reusable: bool = False
+    sources: dict[str, dict] = field(default_factory=dict)  # source key → manifest entry
+    documents: dict[str, list[dict]] = field(default_factory=dict)  # doc_id → its records
+    rows: dict[str, list[int]] = field(default_factory=dict)  # doc_id → its chunks' rows
+    chunks: list[Chunk] = field(default_factory=list)
+    tokens: list[TokenViews] = field(default_factory=list)
+    vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+
+    @classmethod
+    def load(cls, store: Store, settings: dict) -> Previous:
+        try:
+            generation = store.load()
+        except IndexMissing:
+            return cls()
+        sources = generation.manifest["sources"]
+        if not all(generation.manifest.get(k) == v for k, v in settings.items()):
+            return cls(generation.name, False, sources)
+        documents: dict[str, list[dict]] = {}
+        rows: dict[str, list[int]] = {}
+        for d in generation.documents:
+            documents.setdefault(d["doc_id"], []).append(d)
+        for i, c in enumerate(generation.chunks):
+            rows.setdefault(c.doc_id, []).append(i)
+        return cls(
+            generation.name,
+            True,
+            sources,
+            documents,
+            rows,
+            generation.chunks,
+            generation.tokens,
+            generation.dense.vectors(),
+        )
+
+    def owners(self) -> dict[str, str]:
+        """Which source holds each document id (doc_id → source key)."""
+        return {doc_id: key for key, entry in self.sources.items() for doc_id in entry["doc_ids"]}
+
+    def unchanged(self, source: Source) -> bool:
+        """The file's rows can be carried over as they are."""
+        old = self.sources.get(source.key)
+        return bool(
+            old
+            and self.reusable
+            and old["sha256"] == source.digest
+            and not self._stale(old, source.visibility)
+        )
+
+    def carry(self, key: str) -> Rows:
+        """A source's rows, as this generation holds them."""
+        assert self.reusable, "rows built by another model or segmenter cannot be reused"
+        entry = self.sources[key]
+        documents = self._documents_of(entry)
+        rows = [i for doc_id in entry["doc_ids"] for i in self.rows.get(doc_id, [])]
+        return Rows(
+            key,
+            entry,
+            documents,
+            [self.chunks[i] for i in rows],
+            [self.tokens[i] for i in rows],
+            self.vectors[rows],
+        )
+
+    def _stale(self, entry: dict, visibility: str) -> bool:
+        """A plan whose duties were extracted by an older extractor (or none) is read again,
+        so an unchanged file still gets the current duty table without rebuilding the whole
+        index; so is a file whose visibility is not the one recorded (indexes from before it
+        was)."""
+        return any(
+            d.get("visibility", "public") != visibility
+            or (d.get("kind") == "plan" and d.get("duties_version") != DUTIES_VERSION)
+            for d in self._documents_of(entry)
+        )
+
+    def _documents_of(self, entry: dict) -> list[dict]:
+        return [d for doc_id in entry["doc_ids"] for d in self.documents.get(doc_id, [])]
+
+
+def read_source(source: Source, owners: dict[str, str], embedder: Embedder) -> Rows | str:
+    """Read, chunk, segment and embed one file: its rows, or why it cannot be read (in
+    Vietnamese). Its documents' ids are claimed in `owners` (doc_id → source key), so that
+    two files of the same name in different folders get distinct ids."""
+    try:
+        docs = ingest.read(source.path, data_hash=source.digest)
+    except IngestError as exc:
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001 - a file that trips a bug must not cost the other files
+        return f"lỗi khi xử lý tệp ({type(exc).__name__}); hãy báo cho quản trị viên"
+    doc_ids: list[str] = []
+    documents: list[dict] = []
+    chunks: list[Chunk] = []
+    for doc in docs:
+        doc_id = _unique_id(doc.doc_id, source.key, owners)
+        if doc_id != doc.doc_id:
+            doc = type(doc)(**{**doc.__dict__, "doc_id": doc_id})
+        found = ingest.records(doc)
+        doc_ids.append(doc_id)
+        documents.append(_document_record(doc, found, source))
+        chunks += found.chunks
+    entry = {
+        "sha256": source.digest,
+        "doc_ids": doc_ids,
+        "source": source.name,
+        "chunks": len(chunks),
+    }
+    return Rows(
+        source.key,
+        entry,
+        documents,
+        chunks,
+        [TokenViews.of(c.index_text()) for c in chunks],
+        _embed(chunks, embedder),
+    )
+
+
+def _document_record(doc: Document, found: ingest.Records, source: Source) -> dict:
+    """What documents.jsonl keeps of a document: its metadata, text and where it came from."""
+    record = {
+        **doc.meta(),
+        "text": doc.text,
+        "chunks": len(found.chunks),
+        "path": source.key,
+        "visibility": source.visibility,
+    }
+    if doc.kind == "plan":  # its duties, extracted once here and served from the index
+        record["duties"] = [d.to_json() for d in found.duties]
+        record["duties_version"] = DUTIES_VERSION
+    return record
+
+
+def _embed(chunks: list[Chunk], embedder: Embedder) -> np.ndarray:
+    """One vector per chunk; chunks that share a dense text are embedded once."""
+    if not chunks:
+        return np.zeros((0, embedder.dim), np.float32)
+    dense = [c.dense_text() for c in chunks]
+    unique = list(dict.fromkeys(dense))
+    matrix = embedder.embed(unique)
+    row = {text: i for i, text in enumerate(unique)}
+    return matrix[[row[t] for t in dense]]
+
+
 def _update(
     paths: list[Path], store: Store, embedder: Embedder, progress: Progress | None
 ) -> Report:
@@ -102,149 +280,68 @@ def _update(
     files, report.failed = find_files(paths)
     roots = [p.resolve() for p in paths if p.exists()]
     settings = {"model": embedder.name, "dim": embedder.dim, "segmenter": segmenter_version()}
-
-    previous = None
-    try:
-        previous = store.load()
-    except IndexMissing:
-        pass
-    reusable = previous is not None and all(
-        previous.manifest.get(k) == v for k, v in settings.items()
-    )
-    old_sources: dict[str, dict] = previous.manifest["sources"] if previous else {}
-
-    sources: dict[str, dict] = {}
-    documents: list[dict] = []
-    chunks, tokens, vectors = [], [], []
-
-    old_documents: dict[str, list[dict]] = {}
-    old_rows: dict[str, list[int]] = {}
-    if previous is not None:
-        for d in previous.documents:
-            old_documents.setdefault(d["doc_id"], []).append(d)
-        for i, c in enumerate(previous.chunks):
-            old_rows.setdefault(c.doc_id, []).append(i)
-
-    def keep(key: str) -> None:
-        """Carry a source over from the previous generation as it is."""
-        entry = old_sources[key]
-        sources[key] = entry
-        for doc_id in entry["doc_ids"]:
-            documents.extend(old_documents.get(doc_id, []))
-            rows = old_rows.get(doc_id, [])
-            chunks.extend(previous.chunks[i] for i in rows)
-            tokens.extend(previous.tokens[i] for i in rows)
-            if rows:
-                vectors.append(previous_vectors[rows])
-
-    previous_vectors = previous.dense.vectors() if previous is not None and reusable else None
+    previous = Previous.load(store, settings)
+    owners = previous.owners()
+    parts: list[Rows] = []
     seen: set[str] = set()
-    used_ids = {doc_id: key for key, entry in old_sources.items() for doc_id in entry["doc_ids"]}
     for number, path in enumerate(files, start=1):
-        key = str(path.resolve())
-        seen.add(key)
-        name = path.name
-        data = path.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        old = old_sources.get(key)
-        visibility = visibility_of(path, roots)
-        if (
-            old
-            and reusable
-            and old["sha256"] == digest
-            and not _stale(old, old_documents, visibility)
-        ):
-            keep(key)
-            report.unchanged.append(name)
+        source = Source.of(path, roots)
+        seen.add(source.key)
+        if previous.unchanged(source):
+            parts.append(previous.carry(source.key))
+            report.unchanged.append(source.name)
             continue
         if progress:
-            progress(f"[{number}/{len(files)}] đang xử lý {name}")
-        failure = None
-        try:
-            docs = ingest.read(path, data_hash=digest)
-        except IngestError as exc:
-            failure = str(exc)
-        except Exception as exc:  # noqa: BLE001 - a file that trips a bug must not cost the other files
-            failure = f"lỗi khi xử lý tệp ({type(exc).__name__}); hãy báo cho quản trị viên"
-        if failure:
-            report.failed[name] = failure
-            if old:  # a file that became unreadable is dropped, and said so
-                report.removed.append(name)
-            continue
-        doc_ids, file_chunks = [], []
-        for doc in docs:
-            doc_id = _unique_id(doc.doc_id, key, used_ids)
-            if doc_id != doc.doc_id:
-                doc = type(doc)(**{**doc.__dict__, "doc_id": doc_id})
-            found = ingest.records(doc)
-            doc_chunks = list(found.chunks)
-            file_chunks += doc_chunks
-            doc_ids.append(doc_id)
-            record = {
-                **doc.meta(),
-                "text": doc.text,
-                "chunks": len(doc_chunks),
-                "path": key,
-                "visibility": visibility,
-            }
-            if doc.kind == "plan":  # its duties, extracted once here and served from the index
-                record["duties"] = [d.to_json() for d in found.duties]
-                record["duties_version"] = DUTIES_VERSION
-            documents.append(record)
-        texts = [c.index_text() for c in file_chunks]
-        tokens.extend(_tokens(t) for t in texts)
-        if file_chunks:
-            dense = [c.dense_text() for c in file_chunks]
-            unique = list(dict.fromkeys(dense))
-            matrix = embedder.embed(unique)
-            row = {text: i for i, text in enumerate(unique)}
-            vectors.append(matrix[[row[t] for t in dense]])
-        chunks.extend(file_chunks)
-        sources[key] = {
-            "sha256": digest,
-            "doc_ids": doc_ids,
-            "source": name,
-            "chunks": len(file_chunks),
-        }
-        (report.updated if old else report.added).append(name)
-
-    for key, entry in old_sources.items():
-        if key in seen or key in sources:
-            continue
-        under_roots = any(Path(key) == r or Path(key).is_relative_to(r) for r in roots)
-        if under_roots:
-            report.removed.append(entry["source"])
-        elif reusable:
-            keep(key)
+            progress(f"[{number}/{len(files)}] đang xử lý {source.name}")
+        rows = read_source(source, owners, embedder)
+        known = source.key in previous.sources
+        if isinstance(rows, str):
+            report.failed[source.name] = rows
+            if known:  # a file that became unreadable is dropped, and said so
+                report.removed.append(source.name)
         else:
-            report.failed[entry["source"]] = "mô hình hoặc bộ tách từ đã đổi: hãy nạp lại tệp này"
-            report.removed.append(entry["source"])
-
-    report.chunks = len(chunks)
-    if not report.changed and previous is not None and reusable:
+            parts.append(rows)
+            (report.updated if known else report.added).append(source.name)
+    parts += _vanished(previous, seen, roots, report)
+    report.chunks = sum(len(p.chunks) for p in parts)
+    if not report.changed and previous.reusable:
         report.generation = previous.name
-        return report
-    matrix = np.concatenate(vectors) if vectors else np.zeros((0, embedder.dim), np.float32)
-    manifest = {
-        **settings,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "sources": sources,
-        "counts": {"documents": len(documents), "chunks": len(chunks)},
-    }
-    report.generation = store.write(manifest, documents, chunks, tokens, DenseIndex(matrix))
+    else:
+        report.generation = _write(store, settings, parts, embedder.dim)
     return report
 
 
-def _stale(entry: dict, old_documents: dict[str, list[dict]], visibility: str) -> bool:
-    """A plan whose duties were extracted by an older extractor (or none) is read again, so
-    an unchanged file still gets the current duty table without rebuilding the whole index;
-    so is a file whose visibility is not the one recorded (indexes from before it was)."""
-    docs = [d for doc_id in entry["doc_ids"] for d in old_documents.get(doc_id, [])]
-    return any(
-        d.get("visibility", "public") != visibility
-        or (d.get("kind") == "plan" and d.get("duties_version") != DUTIES_VERSION)
-        for d in docs
-    )
+def _vanished(previous: Previous, seen: set[str], roots: list[Path], report: Report) -> list[Rows]:
+    """Sources of the previous generation not found this time. Under the given paths they
+    were deleted, and are removed; elsewhere they are kept as they are, unless the model or
+    segmenter changed: then they are dropped, and the report says to ingest them again."""
+    kept = []
+    for key, entry in previous.sources.items():
+        if key in seen:
+            continue
+        if any(Path(key) == r or Path(key).is_relative_to(r) for r in roots):
+            report.removed.append(entry["source"])
+        elif previous.reusable:
+            kept.append(previous.carry(key))
+        else:
+            report.failed[entry["source"]] = "mô hình hoặc bộ tách từ đã đổi: hãy nạp lại tệp này"
+            report.removed.append(entry["source"])
+    return kept
+
+
+def _write(store: Store, settings: dict, parts: list[Rows], dim: int) -> str:
+    """Write the new generation from its sources' rows, in order; returns its name."""
+    documents = [d for p in parts for d in p.documents]
+    chunks = [c for p in parts for c in p.chunks]
+    tokens = [t for p in parts for t in p.tokens]
+    matrix = np.concatenate([p.vectors for p in parts]) if parts else np.zeros((0, dim), np.float32)
+    manifest = {
+        **settings,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "sources": {p.key: p.entry for p in parts},
+        "counts": {"documents": len(documents), "chunks": len(chunks)},
+    }
+    return store.write(manifest, documents, chunks, tokens, DenseIndex(matrix))
 
 
 # A file in a folder of one of these names is internal: answered to authenticated officers,

@@ -66,12 +66,18 @@ class SentenceEmbedder:
             getattr(self._model, "get_embedding_dimension", None)
             or self._model.get_sentence_embedding_dimension
         )
-        self.dim = int(dimension())
+        size = dimension()
+        if size is None:
+            raise ModelError(
+                f"Mô hình tại {model_path} không cho biết số chiều của vector: "
+                "TTHC_EMBED_MODEL phải là một mô hình sentence-transformers"
+            )
+        self.dim = int(size)
         self.segmented = self._wants_segmented() if segmented is None else segmented
         self._batch_size = batch_size
 
     def _wants_segmented(self) -> bool:
-        vocab = getattr(self._model.tokenizer, "get_vocab", dict)()
+        vocab: dict[str, int] = getattr(self._model.tokenizer, "get_vocab", dict)()
         joined = sum(1 for token in vocab if _JOINED_WORD.match(token.lstrip("▁Ġ")))
         return joined >= _SEGMENTED_VOCAB_MIN
 
@@ -98,7 +104,7 @@ class DenseIndex:
 
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self.dim = vectors.shape[1]
-        self._index = faiss.IndexFlatIP(self.dim)
+        self._index: faiss.Index = faiss.IndexFlatIP(self.dim)
         if len(vectors):
             self._index.add(vectors)
 

@@ -45,7 +45,8 @@ class Lexicon:
     def matches(self, text: str) -> list[str]:
         """The everyday phrases found in `text`, longest first, not overlapping."""
         words = _key(text).split()
-        found, taken = [], set()
+        found: list[str] = []
+        taken: set[int] = set()
         for size in range(min(8, len(words)), 0, -1):
             for start in range(len(words) - size + 1):
                 span = set(range(start, start + size))

@@ -95,9 +95,9 @@ class Searcher:
         self.weights_folded = weights_folded or WEIGHTS_FOLDED
         toks = generation.tokens
         self._bm25 = {
-            "bm25_words": BM25([t["words"] for t in toks]),
-            "bm25_syllables": BM25([t["syllables"] for t in toks]),
-            "bm25_folded": BM25([t["folded"] for t in toks]),
+            "bm25_words": BM25([list(t.words) for t in toks]),
+            "bm25_syllables": BM25([list(t.syllables) for t in toks]),
+            "bm25_folded": BM25([list(t.folded) for t in toks]),
         }
         self._communes = np.array([fold(c.commune or "") for c in self.chunks])
         self.known_communes = sorted({c for c in self._communes if c}, key=len, reverse=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import dataclass
 from functools import cache
 
 from ingest.textnorm import fold, normalize
@@ -175,6 +176,41 @@ def _folded(text: str) -> list[str]:
 syllables = _with_expansions(_syllables)
 words = _with_expansions(_words)
 folded = _with_expansions(_folded)
+
+
+@dataclass(frozen=True)
+class TokenViews:
+    """One text in the three views, as the index keeps them for each chunk.
+
+    >>> TokenViews.from_json({"words": ["xã"], "syllables": ["xã"], "folded": ["xa"]}).folded
+    ('xa',)
+    """
+
+    words: tuple[str, ...]
+    syllables: tuple[str, ...]
+    folded: tuple[str, ...]
+
+    @classmethod
+    def of(cls, text: str) -> TokenViews:
+        return cls(tuple(words(text)), tuple(syllables(text)), tuple(folded(text)))
+
+    def to_json(self) -> dict:
+        return {
+            "words": list(self.words),
+            "syllables": list(self.syllables),
+            "folded": list(self.folded),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> TokenViews:
+        return cls(tuple(data["words"]), tuple(data["syllables"]), tuple(data["folded"]))
+
+    def __getitem__(self, view: str) -> tuple[str, ...]:
+        """`views["folded"]`, for callers written when the views were a dict (`service.answer
+        .compose`); new code reads the attribute."""
+        if view not in ("words", "syllables", "folded"):
+            raise KeyError(view)
+        return getattr(self, view)
 
 
 def segmented_text(text: str) -> str:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from ingest.records import Chunk
 from retriever.dense import DenseIndex
+from retriever.segment import TokenViews
 
 FORMAT_VERSION = 2  # 2: a source lists its doc_ids (an XLSX list holds many procedures)
 KEEP_GENERATIONS = 3
@@ -45,7 +46,7 @@ class Generation:
     manifest: dict
     documents: list[dict]  # metadata and cleaned text of each document
     chunks: list[Chunk]
-    tokens: list[dict]  # per chunk: {"words": [...], "syllables": [...]}
+    tokens: list[TokenViews]  # per chunk, its text in each BM25 view
     dense: DenseIndex
 
 
@@ -135,7 +136,7 @@ class Store:
             manifest=manifest,
             documents=_read_jsonl(folder / "documents.jsonl"),
             chunks=chunks,
-            tokens=[row["tokens"] for row in rows],
+            tokens=[TokenViews.from_json(row["tokens"]) for row in rows],
             dense=dense,
         )
 
@@ -144,7 +145,7 @@ class Store:
         manifest: dict,
         documents: list[dict],
         chunks: list[Chunk],
-        tokens: list[dict],
+        tokens: list[TokenViews],
         dense: DenseIndex,
     ) -> str:
         """Write a new generation and make it current; returns its name."""
@@ -159,7 +160,7 @@ class Store:
         _write_jsonl(tmp / "documents.jsonl", documents)
         _write_jsonl(
             tmp / "chunks.jsonl",
-            [{"chunk": c.to_json(), "tokens": t} for c, t in zip(chunks, tokens)],
+            [{"chunk": c.to_json(), "tokens": t.to_json()} for c, t in zip(chunks, tokens)],
         )
         dense.save(tmp / "dense.faiss")
         checksums = {file: _sha256(tmp / file) for file in _FILES}

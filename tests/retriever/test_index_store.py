@@ -8,6 +8,7 @@ import pytest
 from retriever.build import update
 from retriever.dense import DenseIndex
 from retriever.search import Searcher
+from retriever.segment import TokenViews
 from retriever.store import FORMAT_VERSION, IndexMissing, Store
 
 
@@ -139,3 +140,20 @@ def test_changed_model_reembeds_everything(tiny_corpus, tmp_path, hash_embedder)
     report = _ingest(tiny_corpus, store, other)
     assert sorted(report.updated) == ["dan-hoa-2026.txt", "duc-an-2026.md"]
     assert store.load().manifest["model"] == "test:other-model"
+
+
+def test_token_views_are_stored_as_three_lists_and_read_back_unchanged(
+    tiny_corpus, tmp_path, hash_embedder
+):
+    store = Store(tmp_path / "data")
+    _ingest(tiny_corpus, store, hash_embedder)
+    loaded = store.load()
+    written = (store.generations / loaded.name / "chunks.jsonl").read_text(encoding="utf-8")
+    rows = [json.loads(line) for line in written.splitlines()]
+    for row, chunk, views in zip(rows, loaded.chunks, loaded.tokens, strict=True):
+        assert list(row["tokens"]) == ["words", "syllables", "folded"]
+        assert views == TokenViews.of(chunk.index_text())
+        assert row["tokens"] == views.to_json() and views["folded"] == views.folded
+    copy = Store(tmp_path / "copy")
+    name = copy.write(loaded.manifest, loaded.documents, loaded.chunks, loaded.tokens, loaded.dense)
+    assert (copy.generations / name / "chunks.jsonl").read_text(encoding="utf-8") == written
