@@ -24,6 +24,7 @@ from retriever.fuse import fuse
 from retriever.lexical import BM25
 from retriever.lexicon import Lexicon
 from retriever.scope import Scope, visible
+from retriever.segment import TokenViews
 from retriever.store import Generation
 
 MODES = ("bm25_syllables", "bm25_words", "bm25_folded", "dense", "hybrid")
@@ -73,7 +74,39 @@ class Hit:
 
 def internal_ids(documents: list[dict]) -> frozenset[str]:
     """Documents the public may not see (internal ones): answered to officers only."""
-    return frozenset(d["doc_id"] for d in documents if not visible(Scope.PUBLIC, d.get("visibility")))
+    hidden = (d for d in documents if not visible(Scope.PUBLIC, d.get("visibility")))
+    return frozenset(d["doc_id"] for d in hidden)
+
+
+@dataclass(frozen=True)
+class _Partition:
+    """The lexical indexes over the passages one scope may see (`visible`), and how to put
+    their scores back in the order of all chunks."""
+
+    visible: np.ndarray  # bool per chunk
+    rows: np.ndarray | None  # the chunks indexed, when not all of them
+    bm25: dict[str, BM25]
+
+    @classmethod
+    def of(cls, generation: Generation, visible: np.ndarray) -> _Partition:
+        rows = None if visible.all() else np.flatnonzero(visible)
+        toks: list[TokenViews] = (
+            generation.tokens if rows is None else [generation.tokens[i] for i in rows]
+        )
+        bm25 = {
+            "bm25_words": BM25([list(t.words) for t in toks]),
+            "bm25_syllables": BM25([list(t.syllables) for t in toks]),
+            "bm25_folded": BM25([list(t.folded) for t in toks]),
+        }
+        return cls(visible, rows, bm25)
+
+    def spread(self, scores: np.ndarray) -> np.ndarray:
+        """Scores of the indexed chunks → one score per chunk (0 for those not indexed)."""
+        if self.rows is None:
+            return scores
+        out = np.zeros(len(self.visible), dtype=np.float32)
+        out[self.rows] = scores
+        return out
 
 
 class Searcher:
@@ -93,22 +126,26 @@ class Searcher:
         self.embedder = embedder
         self.weights_diacritic = weights_diacritic or WEIGHTS_DIACRITIC
         self.weights_folded = weights_folded or WEIGHTS_FOLDED
-        toks = generation.tokens
-        self._bm25 = {
-            "bm25_words": BM25([list(t.words) for t in toks]),
-            "bm25_syllables": BM25([list(t.syllables) for t in toks]),
-            "bm25_folded": BM25([list(t.folded) for t in toks]),
-        }
         self._communes = np.array([fold(c.commune or "") for c in self.chunks])
         self.known_communes = sorted({c for c in self._communes if c}, key=len, reverse=True)
         self._kinds = np.array([c.kind for c in self.chunks])
         self._years = np.array([c.year or 0 for c in self.chunks])
         self.internal_ids = internal_ids(generation.documents)
-        self._public = np.array([c.doc_id not in self.internal_ids for c in self.chunks], dtype=bool)
+        public = np.array([c.doc_id not in self.internal_ids for c in self.chunks], dtype=bool)
+        everything = _Partition.of(generation, np.ones(len(self.chunks), dtype=bool))
+        # The public searches an index of public passages only, so that nothing it is shown
+        # (not a score, not a rank) depends on what internal documents hold or how many
+        # there are; with no internal document the two are one.
+        self._partitions = {
+            Scope.PUBLIC: _Partition.of(generation, public) if self.internal_ids else everything,
+            Scope.OFFICER: everything,
+            Scope.ADMIN: everything,
+        }
 
-    def lexical(self, view: str) -> BM25:
-        """The BM25 index of one view (`bm25_words`, `bm25_syllables`, `bm25_folded`)."""
-        return self._bm25[view]
+    def lexical(self, view: str, scope: Scope = Scope.PUBLIC) -> BM25:
+        """The BM25 index of one view (`bm25_words`, `bm25_syllables`, `bm25_folded`) over
+        the passages `scope` may see."""
+        return self._partitions[scope].bm25[view]
 
     def named_communes(self, query: str) -> list[str]:
         """Communes of the corpus that the question names, folded (`dan hoa`)."""
@@ -127,25 +164,25 @@ class Searcher:
             mask &= self._kinds == filters.kind
         if filters.year:
             mask &= self._years == filters.year
-        if not visible(filters.scope, "internal"):
-            mask &= self._public
-        return mask
+        return mask & self._partitions[filters.scope].visible
 
-    def scores(self, query: str, mode: str) -> np.ndarray:
-        """One retriever's score for every chunk (dense: cosine similarity)."""
+    def scores(self, query: str, mode: str, scope: Scope = Scope.PUBLIC) -> np.ndarray:
+        """One retriever's score for every chunk `scope` may see, 0 for the others (dense:
+        cosine similarity)."""
+        part = self._partitions[scope]
         if mode == "dense":
             vector = self.embedder.embed([query])[0]
             ids, sims = self.generation.dense.search(vector, len(self.chunks))
             out = np.zeros(len(self.chunks), dtype=np.float32)
             valid = ids >= 0
             out[ids[valid]] = sims[valid]
-            return out
+            return np.where(part.visible, out, 0.0).astype(np.float32)
         view = {
             "bm25_words": segment.words,
             "bm25_syllables": segment.syllables,
             "bm25_folded": segment.folded,
         }[mode]
-        return self._bm25[mode].scores(view(query))
+        return part.spread(part.bm25[mode].scores(view(query)))
 
     def weights_for(self, query: str) -> dict[str, float]:
         return self.weights_diacritic if has_diacritics(query) else self.weights_folded
@@ -159,14 +196,15 @@ class Searcher:
         if not query.strip() or not mask.any():
             return []
         query = self.lexicon.expand(query)
+        scope = filters.scope if filters else Scope.PUBLIC
         if mode == "hybrid":
             weights = self.weights_for(query)
             combined = fuse(
-                {m: self.scores(query, m) for m, w in weights.items() if w > 0}, weights
+                {m: self.scores(query, m, scope) for m, w in weights.items() if w > 0}, weights
             )
             scale = sum(weights.values())
         else:
-            combined, scale = self.scores(query, mode).astype(np.float64), None
+            combined, scale = self.scores(query, mode, scope).astype(np.float64), None
         combined = np.where(mask, combined, 0.0)
         order = np.argsort(-combined, kind="stable")[: min(k, CANDIDATES)]
         top = scale or (combined[order[0]] if len(order) else 1.0) or 1.0
