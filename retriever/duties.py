@@ -12,66 +12,13 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from corpus.vocabulary import TASK_FILLER
 from ingest.duty import Duty
 from ingest.textnorm import fold
 from ingest.units import unit_key
 from retriever import segment
 
 _MAX_UNIT_WORDS = 9  # the longest unit name a question spells out (`Văn phòng Hội đồng nhân dân …`)
-# Folded syllables that say nothing about which task is meant.
-_FILLER = frozenset(
-    [
-        "ai",
-        "don",
-        "vi",
-        "nao",
-        "co",
-        "quan",
-        "chu",
-        "tri",
-        "phu",
-        "trach",
-        "duoc",
-        "giao",
-        "nhiem",
-        "vu",
-        "viec",
-        "gi",
-        "nhung",
-        "cac",
-        "la",
-        "phai",
-        "lam",
-        "o",
-        "cua",
-        "xa",
-        "trong",
-        "ve",
-        "cho",
-        "thuc",
-        "hien",
-        "va",
-        "voi",
-        "thi",
-        "nay",
-        "hay",
-        "khong",
-        # every duty is one of administrative reform in some plan of some year
-        "cai",
-        "cach",
-        "hanh",
-        "chinh",
-        "cchc",
-        "ke",
-        "hoach",
-        "nam",
-        "danh",
-        "muc",
-        "tam",
-        "cong",
-        "tac",
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -152,7 +99,7 @@ class DutyTable:
     def match(self, text: str, duty: Duty) -> float:
         """Share of the text's words (syllables and pairs, folded) found in the duty's task,
         product and area."""
-        words = [t for t in segment.folded(text) if not set(t.split("_")) <= _FILLER]
+        words = [t for t in segment.folded(text) if not set(t.split("_")) <= TASK_FILLER]
         if not words:
             return 0.0
         body = self._words[duty.id]

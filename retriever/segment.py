@@ -15,109 +15,11 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from corpus.vocabulary import FOLDED_QUESTION_WORDS, QUESTION_WORDS, SHORT_FORMS
 from ingest.textnorm import fold, normalize
 
 SEGMENTER_VERSION = "underthesea-ws/2"
 _TOKEN = re.compile(r"\w+(?:[.,/]\d+)*%?")
-# Words that carry the shape of a question, not its subject; kept out of every view so a
-# question's `khi nào` or `bao nhiêu` never matches a passage by itself.
-STOPWORDS = frozenset(
-    [
-        "à",
-        "ạ",
-        "ai",
-        "bao",
-        "bao_giờ",
-        "bao_lâu",
-        "bao_nhiêu",
-        "bị",
-        "cho",
-        "chưa",
-        "có",
-        "của",
-        "cái",
-        "các",
-        "đâu",
-        "được",
-        "gì",
-        "hả",
-        "hay",
-        "hỏi",
-        "không",
-        "là",
-        "làm_sao",
-        "mà",
-        "mấy",
-        "mình",
-        "nào",
-        "nhé",
-        "nhỉ",
-        "những",
-        "ơi",
-        "ra",
-        "sao",
-        "tôi",
-        "thế",
-        "thì",
-        "vậy",
-        "vâng",
-        "với",
-        "xin",
-        "và",
-        "em",
-        "ở",
-    ]
-)
-# Folded, most question words collide with content words (`hỏi`/`hội`, `cái`/`cải`,
-# `tôi`/`tối`, `thế`/`thể`), so the folded view drops only those that cannot.
-_FOLDED_STOP = frozenset(
-    [
-        "a",
-        "cac",
-        "duoc",
-        "gi",
-        "ha",
-        "khong",
-        "la",
-        "nao",
-        "nhe",
-        "nhi",
-        "nhung",
-        "o",
-        "oi",
-        "va",
-        "vay",
-    ]
-)
-
-
-# Short forms the plans and their readers use, keyed by their folded spelling. A text that
-# contains one is indexed (and a question is searched) with the long form added, so
-# `Trung tâm PVHCC` meets `Trung tâm Phục vụ hành chính công` and back.
-ABBREVIATIONS = {
-    "cchc": "cải cách hành chính",
-    "tthc": "thủ tục hành chính",
-    "pvhcc": "phục vụ hành chính công",
-    "hcc": "hành chính công",
-    "hdnd": "hội đồng nhân dân",
-    "ubnd": "ủy ban nhân dân",
-    "vp": "văn phòng",
-    "vhxh": "văn hóa xã hội",
-    "cds": "chuyển đổi số",
-    "dvc": "dịch vụ công",
-    "dvctt": "dịch vụ công trực tuyến",
-    "qppl": "quy phạm pháp luật",
-    "vbqppl": "văn bản quy phạm pháp luật",
-    "dvsncl": "đơn vị sự nghiệp công lập",
-    "cbccvc": "cán bộ công chức viên chức",
-    "ttdt": "thông tin điện tử",
-    "mttq": "mặt trận tổ quốc",
-    "csdl": "cơ sở dữ liệu",
-    "kh": "kế hoạch",
-    "qd": "quyết định",
-    "nq": "nghị quyết",
-    "tp": "thành phố",
-}
 
 
 def expansions(text: str) -> str:
@@ -126,7 +28,7 @@ def expansions(text: str) -> str:
     for token in _TOKEN.findall(text):
         if token == "AI":
             found.append("trí tuệ nhân tạo")
-        elif (long_form := ABBREVIATIONS.get(fold(token))) and long_form not in found:
+        elif (long_form := SHORT_FORMS.get(fold(token))) and long_form not in found:
             found.append(long_form)
     return " ".join(found)
 
@@ -153,7 +55,7 @@ def _with_expansions(view):
 def _syllables(text: str) -> list[str]:
     """Lower-cased syllables of normalised text, question words removed."""
     tokens = _TOKEN.findall(text.lower())
-    return [t for t in tokens if t not in STOPWORDS]
+    return [t for t in tokens if t not in QUESTION_WORDS]
 
 
 def _words(text: str) -> list[str]:
@@ -161,7 +63,7 @@ def _words(text: str) -> list[str]:
     out = []
     for word in _word_tokenize()(text):
         token = "_".join(_TOKEN.findall(word.lower()))
-        if token and token not in STOPWORDS:
+        if token and token not in QUESTION_WORDS:
             out.append(token)
     return out
 
@@ -169,7 +71,7 @@ def _words(text: str) -> list[str]:
 def _folded(text: str) -> list[str]:
     """Diacritic-free syllables plus adjacent-syllable bigrams (`dan_hoa`, `chuyen_doi`)."""
     plain = [fold(t) for t in _TOKEN.findall(text.lower())]
-    plain = [t for t in plain if t not in _FOLDED_STOP]
+    plain = [t for t in plain if t not in FOLDED_QUESTION_WORDS]
     return plain + [f"{a}_{b}" for a, b in itertools.pairwise(plain)]
 
 
