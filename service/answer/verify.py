@@ -41,8 +41,8 @@ MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _STEERED = re.compile(
     r"chiem quyen|bi hack|hacked|pwned|jailbreak|developer mode|che do nha phat trien|"
     r"bo qua (?:moi |tat ca |cac |nhung )?(?:huong dan|chi thi|quy tac|yeu cau)|"
-    r"quen (?:het|moi|tat ca|cac) (?:huong dan|quy tac|chi thi)|ignore (?:all|any|previous|the above)|"
-    r"previous instructions|system prompt|api.?key|mat khau"
+    r"quen (?:het|moi|tat ca|cac) (?:huong dan|quy tac|chi thi)|"
+    r"ignore (?:all|any|previous|the above)|previous instructions|system prompt|api.?key|mat khau"
 )
 # A passage sentence that speaks to the assistant instead of the reader: a planted instruction.
 _PLANTED = re.compile(
@@ -52,7 +52,8 @@ _PLANTED = re.compile(
 # End of a sentence: end punctuation with the markers written after it, then white space
 # before the next sentence; or a line break.
 _BOUNDARY = re.compile(
-    r"[.!?…]+(?:[ \t]*\[\d+(?:\s*[,;]\s*\d+)*\])*(?P<sep>\s+)(?=[^\s\[])|(?P<line>[ \t]*\n\s*)(?=\S)"
+    r"[.!?…]+(?:[ \t]*\[\d+(?:\s*[,;]\s*\d+)*\])*(?P<sep>\s+)(?=[^\s\[])|"
+    r"(?P<line>[ \t]*\n\s*)(?=\S)"
 )
 _LIST_ITEM = re.compile(r"^\s*(?:[-+•*–]|\d{1,2}[.)])\s+")
 _WORD_NUMBERS = {
@@ -103,8 +104,9 @@ _FACT = re.compile(
 )
 # The generic heads of unit and agency names; the capitalised words after one are its name.
 _UNIT_HEAD = re.compile(
-    r"\b(?:Ủy ban nhân dân|UBND|HĐND|Hội đồng nhân dân|Văn phòng|VP|Phòng|Trung tâm|TT|Công an|Bộ phận|Ban|"
-    r"Sở|Chi cục|Cục|Tòa án|Viện kiểm sát|Điểm|Mặt trận|Đảng ủy|Trạm|Kho bạc|Bưu điện)\b",
+    r"\b(?:Ủy ban nhân dân|UBND|HĐND|Hội đồng nhân dân|Văn phòng|VP|Phòng|Trung tâm|TT|Công an|"
+    r"Bộ phận|Ban|Sở|Chi cục|Cục|Tòa án|Viện kiểm sát|Điểm|Mặt trận|Đảng ủy|Trạm|Kho bạc|"
+    r"Bưu điện)\b",
     re.IGNORECASE,
 )
 _LOWER_HEADS = {
@@ -285,7 +287,8 @@ class Sentences:
 def split_sentences(text: str) -> list[tuple[str, str]]:
     """(separator before it, sentence) for each sentence of `text`.
 
-    >>> [s for _, s in split_sentences("Hồ sơ gồm:\\n- Tờ khai [1]\\nNộp tại xã. [2] Miễn phí [2].")]
+    >>> text = "Hồ sơ gồm:\\n- Tờ khai [1]\\nNộp tại xã. [2] Miễn phí [2]."
+    >>> [s for _, s in split_sentences(text)]
     ['Hồ sơ gồm:', '- Tờ khai [1]', 'Nộp tại xã. [2]', 'Miễn phí [2].']
     """
     cutter = Sentences()
@@ -381,7 +384,8 @@ def _support(passage: str) -> set[tuple]:
 
 
 def _unit_words(text: str) -> str:
-    """Folded words with abbreviations spelled out, `&`/`-`/`và` dropped: how unit names are compared."""
+    """Folded words with abbreviations spelled out, `&`/`-`/`và` dropped: how unit names are
+    compared."""
     words = re.findall(r"[a-z0-9]+", fold(normalize(text)))
     return " ".join(_ABBREVIATIONS.get(w, w) for w in words if w != "va")
 
