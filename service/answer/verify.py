@@ -346,13 +346,19 @@ def _facts(text: str) -> set[tuple]:
             m, y = map(int, digits)
             facts.add(("month", m, y) if 1 <= m <= 12 else ("code", value))
         elif kind == "quarter":
-            q = re.search(r"quy\s+(\w+)", value).group(1)
+            quarter = re.search(r"quy\s+(\w+)", value)
+            assert quarter is not None  # _FACT's quarter group starts with `quy`
+            q = quarter.group(1)
             year = int(digits[-1]) if len(digits) > 1 or (digits and len(digits[-1]) == 4) else None
             facts.add(("quarter", _ROMAN.get(q) or int(q), year))
         elif kind == "pct":
-            facts.add(("pct", _number(re.match(r"[\d.,]+", value).group())))
+            figure = re.match(r"[\d.,]+", value)
+            assert figure is not None  # _FACT's pct group starts with digits
+            facts.add(("pct", _number(figure.group())))
         elif kind == "money":
-            amount, unit = re.fullmatch(r"([\d.,]+)\s?(\w+)", value).groups()
+            money = re.fullmatch(r"([\d.,]+)\s?(\w+)", value)
+            assert money is not None  # _FACT's money group: digits, an optional space, a unit
+            amount, unit = money.groups()
             number = _number(amount)
             if isinstance(number, str):
                 facts.add(("code", value))
@@ -372,7 +378,7 @@ def _support(passage: str) -> set[tuple]:
     """What a passage supports: its facts, plus as bare numbers the years of its dates and
     the figures of its amounts and counts (`năm 2026` is backed by `tháng 02/2026`)."""
     facts = _facts(passage)
-    extra = set()
+    extra: set[tuple] = set()
     for fact in facts:
         if fact[0] in ("date", "month") or (fact[0] == "quarter" and fact[2]):
             extra.add(("num", fact[-1]))
@@ -400,7 +406,8 @@ def _units(text: str) -> list[str]:
             head.group().lower() in ("vp", "tt") and not head.group().isupper()
         ):
             continue  # inside the name before it; `tt`, `vp` are units only as capitals
-        name, end = [], head.end()
+        name: list[str] = []
+        end = head.end()
         tokens = list(re.finditer(r"\w+|[-–&]", text[end : end + 120]))
         for i, token in enumerate(t.group() for t in tokens):
             following = tokens[i + 1].group() if i + 1 < len(tokens) else ""
