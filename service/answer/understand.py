@@ -273,7 +273,11 @@ _NOT_NAMES = frozenset(
 
 
 def _unknown_place(
-    text: str, folded: str, communes: tuple, known: list[str], phrase_vocab: set[str]
+    text: str,
+    folded: str,
+    communes: tuple,
+    known: list[str],
+    phrase_vocab: set[str] | frozenset[str],
 ) -> str | None:
     if communes:
         return None
