@@ -95,7 +95,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     for r in results:
         page = f", trang {r['page']}" if r["page"] else ""
         print(
-            f"[{r['n']}] {r['score']:.2f}  {r['title']}{page}\n    {r['section'] or '(phần mở đầu)'}"
+            f"[{r['n']}] {r['score']:.2f}  {r['title']}{page}\n"
+            f"    {r['section'] or '(phần mở đầu)'}"
         )
         print("    " + r["text"].replace("\n", "\n    ")[:600] + "\n")
     return 0
@@ -191,7 +192,8 @@ def cmd_duties(args: argparse.Namespace) -> int:
             due = d.deadline_text or d.recurrence or "không ghi thời hạn"
             date = f" (đến {d.due_date})" if d.due_date else ""
             print(
-                f"- [{d.commune}] {d.task}\n  chủ trì: {'; '.join(d.leads) or 'không ghi'}; thời hạn: {due}{date}"
+                f"- [{d.commune}] {d.task}\n"
+                f"  chủ trì: {'; '.join(d.leads) or 'không ghi'}; thời hạn: {due}{date}"
             )
         print(f"{len(found)} nhiệm vụ.")
     return 0

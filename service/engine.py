@@ -170,6 +170,7 @@ class Engine:
         """Procedures, one per code (the catalogue's record before the portal's): ranked by
         `query` when given, else by code; filtered by field (lĩnh vực) and level (cấp)."""
         book = self.current().extractive.books(Scope.PUBLIC).procedures
+        ranked: list[tuple[str, float | None]]  # no score when listed by code
         if query.strip():
             hits = self.search(query, k=50, filters=Filters(kind="procedure"))
             ranked = [(c.doc_id, c.score) for c in book.choose(hits)]

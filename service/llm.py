@@ -22,7 +22,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import replace
 from functools import cached_property
 
@@ -129,17 +129,20 @@ class ChatBackend:
         # Imported here: langchain-openai takes a second to import and is only needed when
         # an endpoint is configured.
         from langchain_openai import ChatOpenAI
+        from pydantic import SecretStr
 
         if not settings.llm_model:
             raise ValueError(
                 "TTHC_LLM_BASE_URL is set but TTHC_LLM_MODEL is not: set it to the model the "
-                "server serves (e.g. TTHC_LLM_MODEL=qwen2.5:7b-instruct), or unset TTHC_LLM_BASE_URL"
+                "server serves (e.g. TTHC_LLM_MODEL=qwen2.5:7b-instruct), "
+                "or unset TTHC_LLM_BASE_URL"
             )
         chat = ChatOpenAI(
             base_url=settings.llm_base_url,
             model=settings.llm_model,
-            api_key=settings.llm_api_key
-            or "not-needed",  # local servers ignore it; the client requires one
+            # Local servers ignore the key; the client requires one. ChatOpenAI keeps a str as
+            # a SecretStr anyway; passing one is what its signature asks for.
+            api_key=SecretStr(settings.llm_api_key or "not-needed"),
             timeout=settings.llm_timeout_s,
             max_retries=0,
             temperature=settings.llm_temperature,
@@ -172,7 +175,7 @@ class ChatBackend:
             return text
         raise AssertionError("unreachable")
 
-    def stream(self, messages: Messages) -> Iterator[str]:
+    def stream(self, messages: Messages) -> Generator[str, None, None]:
         """The reply in pieces as the model writes them; raises `Unavailable`. A failure before
         the first piece is retried like `complete`; one after it is not."""
         tries = 1 + self._acquire(messages)

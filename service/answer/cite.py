@@ -20,7 +20,7 @@ class Citations:
     def __init__(
         self,
         code_of: Callable[[str], str | None] | None = None,
-        sources: dict[str, str] | None = None,
+        sources: dict[str, str | None] | None = None,
     ):
         self._code_of = code_of
         self._sources = sources or {}

@@ -40,7 +40,8 @@ __all__ = ["Answer", "Extractive", "unsupported_values"]
 
 # A question that speaks of the plans is answered from them even when a procedure ranks first.
 _PLAN_WORDS = re.compile(
-    r"\bke hoach\b|\bcchc\b|cai cach hanh chinh|chi tieu|nhiem vu|chu tri|phoi hop|kinh phi|\bquy [1-4iv]+\b|nam 20\d\d"
+    r"\bke hoach\b|\bcchc\b|cai cach hanh chinh|chi tieu|nhiem vu|chu tri|phoi hop|kinh phi|"
+    r"\bquy [1-4iv]+\b|nam 20\d\d"
 )
 _BULLET = re.compile(r"^\s*(?:[-+•*–]|[a-zđ]\)|\d{1,2}(?:\.\d{1,2})*\.)\s*")
 _SENTENCE = re.compile(r"(?<=[.;!?])\s+(?=[A-ZÀ-ỸĐ])")
@@ -51,7 +52,8 @@ _VALUE = re.compile(
 _INTENT_VALUE = {
     "how_much": re.compile(r"\d+(?:[.,]\d+)?\s?%|\b\d+\b"),
     "when": re.compile(
-        r"\d{1,2}/\d{1,2}/\d{4}|[Qq]uý\s+[IV]+|[Tt]háng\s+\d|[Nn]ăm\s+\d{4}|thường xuyên|hằng (năm|tháng|quý)|định kỳ",
+        r"\d{1,2}/\d{1,2}/\d{4}|[Qq]uý\s+[IV]+|[Tt]háng\s+\d|[Nn]ăm\s+\d{4}|thường xuyên|"
+        r"hằng (năm|tháng|quý)|định kỳ",
         re.IGNORECASE,
     ),
     "who": re.compile(

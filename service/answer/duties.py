@@ -29,12 +29,14 @@ SOON_DAYS = 45  # "sắp đến hạn": due within this many days
 
 _LEAD = re.compile(
     r"\b(ai|don vi nao|co quan nao|phong nao|giao (ai|don vi nao|cho ai))\b.{0,40}"
-    r"\b(chu tri|phu trach|thuc hien|duoc giao|tham muu|lam|dung ra|chiu trach nhiem|dam nhiem|dam nhan)\b|"
+    r"\b(chu tri|phu trach|thuc hien|duoc giao|tham muu|lam|dung ra|chiu trach nhiem|"
+    r"dam nhiem|dam nhan)\b|"
     r"\b(chu tri|giao)\b.{0,12}\b(ai|don vi nao)\b"
 )
 _LIST = re.compile(
-    r"phai lam (gi|nhung gi)|chu tri (nhung |cac )?(viec|nhiem vu)|duoc giao (nhung |cac )?(viec|nhiem vu)|"
-    r"(nhiem vu|viec)( \w+){0,2} (gi|nao)|nhung viec|han trong|co (nhiem vu|trach nhiem) gi|trach nhiem gi|lam nhung gi|"
+    r"phai lam (gi|nhung gi)|chu tri (nhung |cac )?(viec|nhiem vu)|"
+    r"duoc giao (nhung |cac )?(viec|nhiem vu)|(nhiem vu|viec)( \w+){0,2} (gi|nao)|nhung viec|"
+    r"han trong|co (nhiem vu|trach nhiem) gi|trach nhiem gi|lam nhung gi|"
     r"(phai|can) (xong|hoan thanh)|han (quy|thang|truoc|den)|den han|sap den han|thoi han|"
     r"phai co truoc|khi nao|lam thuong xuyen|dinh ky"
 )

@@ -89,7 +89,8 @@ class ProcedureAnswerer:
                 self.chunks.setdefault(c.doc_id, {}).setdefault(field_of(c) or "", []).append(c)
         self.records: dict[str, dict] = {}
         self.preferred: dict[str, str] = {}  # code → doc_id (catalogue over portal over list)
-        rank = {"catalogue": 0, "portal": 1, "list": 2}
+        # Keyed by a record's origin, which may be missing: then it ranks last (3).
+        rank: dict[str | None, int] = {"catalogue": 0, "portal": 1, "list": 2}
         for d in searcher.generation.documents:
             record = d.get("procedure")
             if not record or d["doc_id"] in exclude:
@@ -112,7 +113,9 @@ class ProcedureAnswerer:
         record = self.records.get(doc_id)
         return record["code"] if record else None
 
-    def choose(self, hits: list[Hit], query_tokens: set[str] = frozenset()) -> list[Choice]:
+    def choose(
+        self, hits: list[Hit], query_tokens: set[str] | frozenset[str] = frozenset()
+    ) -> list[Choice]:
         """Procedures among the hits, best first, one per code. A hit on a record's list of
         related procedures speaks for those, not for the record, so it counts less; a
         procedure whose name the question (with its lexicon wording) spells out counts more."""
@@ -144,7 +147,9 @@ class ProcedureAnswerer:
             }
         return sorted(best.values(), key=lambda c: -c.score)
 
-    def _variant_meant(self, hit: Hit, code: str, query_tokens: set[str]) -> str:
+    def _variant_meant(
+        self, hit: Hit, code: str, query_tokens: set[str] | frozenset[str]
+    ) -> str:
         """The related procedure whose line in the list matches the question best (`chồng tôi
         người Hàn Quốc` → the one with a foreign element); the record itself when none matches
         more of the question than the record's own name does (`thông báo lưu trú là gì, khác
@@ -249,7 +254,9 @@ class ProcedureAnswerer:
         return "\n".join(out)
 
 
-def _name_coverage(name: str, tokens: set[str], specific_weight: float) -> float:
+def _name_coverage(
+    name: str, tokens: set[str] | frozenset[str], specific_weight: float
+) -> float:
     """How fully the query spells out the procedure's name (folded, without `Thủ tục` and
     its bracketed asides): the share of the name's syllables in the query,
     averaged with the share of its adjacent pairs, so `chứng thực chữ ký` covers `Chứng thực

@@ -17,10 +17,13 @@ from retriever.search import Filters
 INTENTS = ("who", "when", "how_much", "yes_no", "list", "what")
 
 _INTENT_PATTERNS = {
-    "who": r"\bai\b|co quan nao|don vi nao|phong nao|bo phan nao|chu tri|giao cho ai|do ai|ai lo|ai phu trach|theo doi.*nao",
-    "when": r"khi nao|bao gio|thoi han|\bhan\b|thoi gian|ngay nao|thang (may|nao)|quy (may|nao)|nam nao|truoc ngay|dinh ky|bao lau",
+    "who": r"\bai\b|co quan nao|don vi nao|phong nao|bo phan nao|chu tri|giao cho ai|do ai|ai lo|"
+    r"ai phu trach|theo doi.*nao",
+    "when": r"khi nao|bao gio|thoi han|\bhan\b|thoi gian|ngay nao|thang (may|nao)|quy (may|nao)|"
+    r"nam nao|truoc ngay|dinh ky|bao lau",
     "how_much": r"bao nhieu|\bmay\b|ty le|phan tram|so luong|toi thieu|it nhat|muc nao",
-    "list": r"gom (nhung )?gi|nhung gi|nhung (nhiem vu|viec|noi dung|muc tieu)|lam gi|cac (nhiem vu|muc tieu)|nhiem vu gi|viec gi|noi dung gi",
+    "list": r"gom (nhung )?gi|nhung gi|nhung (nhiem vu|viec|noi dung|muc tieu)|lam gi|"
+    r"cac (nhiem vu|muc tieu)|nhiem vu gi|viec gi|noi dung gi",
     "yes_no": r"\bco\b.*\b(khong|chua)\s*\??$|\b(phai|duoc|dung) khong\b|\bkhong\s*\??$",
 }
 # What a question about a procedure asks for: the field of the record that answers it
@@ -31,48 +34,63 @@ PROCEDURE_FIELDS = {
     for name, pattern in {
         # First: "trước bao nhiêu ngày", "có cần … đồng ý không" ask for a condition, not the time;
         # so does the asker's age (`mới 17 tuổi có đăng ký kết hôn được không`).
-        "conditions": r"dieu kien|yeu cau gi|truong hop nao|(co )?duoc (lam|dang ky|cap|phep) (khong|ko)|du tuoi|bao nhieu tuoi|"
-        r"truoc (bao nhieu|may) (ngay|gio)|bao lau thi (moi )?phai|moi phai|dong y (khong|ko)|(co )?duoc huong|"
-        r"(dang ky|lam) lai .{0,30}duoc (khong|ko)|(moi|chua du|chua den) \d+ tuoi",
+        "conditions": r"dieu kien|yeu cau gi|truong hop nao|"
+        r"(co )?duoc (lam|dang ky|cap|phep) (khong|ko)|du tuoi|bao nhieu tuoi|"
+        r"truoc (bao nhieu|may) (ngay|gio)|bao lau thi (moi )?phai|moi phai|dong y (khong|ko)|"
+        r"(co )?duoc huong|(dang ky|lam) lai .{0,30}duoc (khong|ko)|"
+        r"(moi|chua du|chua den) \d+ tuoi",
         "about": r"la gi|la giay gi|la cai gi|nghia la gi|khac .{0,30}(cho nao|the nao|gi)",
-        "fee": r"bao nhieu tien|mat tien|ton (bao nhieu|tien|phi)|het bao nhieu|phi|le phi|chi phi|mien phi|gia bao nhieu|"
-        r"bao nhieu (dong|k|nghin|ngan)|tra tien|dong tien|nop tien|may tien|(co|phai) (mat|tra|nop) tien|tinh tien|"
+        "fee": r"bao nhieu tien|mat tien|ton (bao nhieu|tien|phi)|het bao nhieu|phi|le phi|"
+        r"chi phi|mien phi|gia bao nhieu|bao nhieu (dong|k|nghin|ngan)|tra tien|dong tien|"
+        r"nop tien|may tien|(co|phai) (mat|tra|nop) tien|tinh tien|"
         r"bao nhieu (mot|1) (trang|ban|to|lan)",
-        # The asker's own deadline (`phải báo thay đổi trong bao lâu`), not the office's: the steps say it.
-        "deadline": r"phai .{0,40}(trong|truoc) (bao lau|bao nhieu ngay|may ngay)|(trong|truoc) (bao lau|bao nhieu ngay|may ngay) (thi )?(moi )?phai",
-        "time": r"may ngay|bao lau|bao nhieu ngay|mat (bao lau|may)|thoi han (giai quyet|tra|lam)|thoi gian (giai quyet|lam|tra|cho)|"
-        r"may hom|may tuan|lau (khong|qua)|bao gio (co|lay|nhan|xong)|khi nao (co|lay|nhan|xong)|lay ngay|trong ngay|het han",
-        "online": r"online|onl|truc tuyen|qua mang|tren mang|dich vu cong|vneid|qua app|ung dung|tai nha|khong (can|phai) den|"
-        r"buu dien|buu chinh|tren dien thoai|qua dien thoai|internet",
+        # The asker's own deadline (`phải báo thay đổi trong bao lâu`), not the office's: the
+        # steps say it.
+        "deadline": r"phai .{0,40}(trong|truoc) (bao lau|bao nhieu ngay|may ngay)|"
+        r"(trong|truoc) (bao lau|bao nhieu ngay|may ngay) (thi )?(moi )?phai",
+        "time": r"may ngay|bao lau|bao nhieu ngay|mat (bao lau|may)|thoi han (giai quyet|tra|lam)|"
+        r"thoi gian (giai quyet|lam|tra|cho)|may hom|may tuan|lau (khong|qua)|"
+        r"bao gio (co|lay|nhan|xong)|khi nao (co|lay|nhan|xong)|lay ngay|trong ngay|het han",
+        "online": r"online|onl|truc tuyen|qua mang|tren mang|dich vu cong|vneid|qua app|ung dung|"
+        r"tai nha|khong (can|phai) den|buu dien|buu chinh|tren dien thoai|qua dien thoai|internet",
         # Before the dossier: `nộp hồ sơ ở đâu`, `xin bản sao ở đâu` ask where, the papers being
         # only the object.
-        "where": r"o dau|nop (ho so )?(o|tai)|o .{0,30} hay o|noi nao|cho nao|den dau|di dau|tai dau|ra dau|co quan nao|lam o|nop o|phong nao|ben nao|xa nao|phuong nao",
-        "dossier": r"giay to|ho so|can (nhung |mang |chuan bi )?(gi|nhung gi)|mang (theo )?(gi|nhung gi)|chuan bi (gi|nhung gi)|"
-        r"can nhung|phai nop (gi|nhung)|to khai|mau don|ban sao|ban chinh|can co gi|"
+        "where": r"o dau|nop (ho so )?(o|tai)|o .{0,30} hay o|noi nao|cho nao|den dau|di dau|"
+        r"tai dau|ra dau|co quan nao|lam o|nop o|phong nao|ben nao|xa nao|phuong nao",
+        "dossier": r"giay to|ho so|can (nhung |mang |chuan bi )?(gi|nhung gi)|"
+        r"mang (theo )?(gi|nhung gi)|chuan bi (gi|nhung gi)|can nhung|phai nop (gi|nhung)|to khai|"
+        r"mau don|ban sao|ban chinh|can co gi|"
         r"(can|phai)( co| nop| mang| them)* (giay|chung cu|bang chung)( \w+){0,4} gi",
-        "result": r"(duoc )?nhan (duoc )?(nhung )?(gi|cai gi|giay gi|giay( \w+){0,3} nao)|ket qua|duoc cap (gi|giay gi)|cap giay gi|lay (duoc )?gi",
-        "steps": r"cac buoc|trinh tu|quy trinh|(lam|the) (the nao|sao|ra sao|nhu the nao)|cach (lam|dang ky|xin)|huong dan|thu tuc (the nao|ra sao|gi)",
+        "result": r"(duoc )?nhan (duoc )?(nhung )?(gi|cai gi|giay gi|giay( \w+){0,3} nao)|ket qua|"
+        r"duoc cap (gi|giay gi)|cap giay gi|lay (duoc )?gi",
+        "steps": r"cac buoc|trinh tu|quy trinh|(lam|the) (the nao|sao|ra sao|nhu the nao)|"
+        r"cach (lam|dang ky|xin)|huong dan|thu tuc (the nao|ra sao|gi)",
         # `có phải đăng ký … không`: whether the asker is among those who must.
-        "applicants": r"ai (thi )?(duoc|co the|phai|di|lam|nop|dung ten)|co phai (di )?(dang ky|bao|khai bao|lam|xin) .{0,40}(khong|ko)|doi tuong|nguoi nao|lam (ho|thay)|uy quyen|nho (nguoi|ai)",
-        "legal_basis": r"can cu|luat nao|van ban nao|quy dinh (nao|o dau|tai dau)|nghi dinh|thong tu|theo luat",
+        "applicants": r"ai (thi )?(duoc|co the|phai|di|lam|nop|dung ten)|"
+        r"co phai (di )?(dang ky|bao|khai bao|lam|xin) .{0,40}(khong|ko)|doi tuong|nguoi nao|"
+        r"lam (ho|thay)|uy quyen|nho (nguoi|ai)",
+        "legal_basis": r"can cu|luat nao|van ban nao|quy dinh (nao|o dau|tai dau)|nghi dinh|"
+        r"thong tu|theo luat",
     }.items()
 }
 _INJECTION = re.compile(
-    r"bo qua|ignore|disregard|quen (het|di|moi|cac)|system prompt|\bprompt\b|api.?key|mat khau|password|"
-    r"cau hinh|configuration|jailbreak|dong vai|gia vo|tu bay gio|ban la mot|you are now|"
+    r"bo qua|ignore|disregard|quen (het|di|moi|cac)|system prompt|\bprompt\b|api.?key|mat khau|"
+    r"password|cau hinh|configuration|jailbreak|dong vai|gia vo|tu bay gio|ban la mot|you are now|"
     r"tiet lo|reveal|chi thi (truoc|he thong)|huong dan (truoc|he thong)|previous instructions|"
     r"developer mode|che do nha phat trien"
 )
 _PERSONAL_DATA = re.compile(
-    r"so dien thoai|\bsdt\b|\bdien thoai\b|cccd|cmnd|can cuoc|chung minh nhan dan|dia chi|nha rieng|\bnha\b.* o dau|"
-    r"\bemail\b|thu dien tu|ngay sinh|sinh nam nao|que quan|(muc|tien|bang) luong|(?<!chat )luong (thang|bao nhieu|cua)|thu nhap|"
-    r"suc khoe|benh an|tai khoan ngan hang|danh sach (ho ten|nguoi)"
+    r"so dien thoai|\bsdt\b|\bdien thoai\b|cccd|cmnd|can cuoc|chung minh nhan dan|dia chi|"
+    r"nha rieng|\bnha\b.* o dau|\bemail\b|thu dien tu|ngay sinh|sinh nam nao|que quan|"
+    r"(muc|tien|bang) luong|(?<!chat )luong (thang|bao nhieu|cua)|thu nhap|suc khoe|benh an|"
+    r"tai khoan ngan hang|danh sach (ho ten|nguoi)"
 )
 # A named or titled person: checked on the text as typed (capitals), since folded `chu`,
 # `co`, `ba` are also ordinary words (`chủ trì`, `có`, `ba`).
 _PERSON = re.compile(
-    r"\b(?:ông|bà|anh|chị|cô|chú|bác|ong|ba|anh|chi)\s+[A-ZĐ]|[Cc]hủ tịch|[Cc]hu tich|cán bộ|can bo|công chức|"
-    r"cong chuc|người dân|nguoi dan|[A-ZĐ][a-zà-ỹ]+\s+[A-ZĐ][a-zà-ỹ]+\s+[A-ZĐ][a-zà-ỹ]+"
+    r"\b(?:ông|bà|anh|chị|cô|chú|bác|ong|ba|anh|chi)\s+[A-ZĐ]|[Cc]hủ tịch|[Cc]hu tich|cán bộ|"
+    r"can bo|công chức|cong chuc|người dân|nguoi dan|"
+    r"[A-ZĐ][a-zà-ỹ]+\s+[A-ZĐ][a-zà-ỹ]+\s+[A-ZĐ][a-zà-ỹ]+"
 )
 # Words every question about these plans shares, and the words that only shape a question;
 # neither says which passage answers. Compared folded, so both spellings are covered.
@@ -255,7 +273,11 @@ _NOT_NAMES = frozenset(
 
 
 def _unknown_place(
-    text: str, folded: str, communes: tuple, known: list[str], phrase_vocab: set[str]
+    text: str,
+    folded: str,
+    communes: tuple,
+    known: list[str],
+    phrase_vocab: set[str] | frozenset[str],
 ) -> str | None:
     if communes:
         return None

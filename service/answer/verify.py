@@ -41,8 +41,8 @@ MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _STEERED = re.compile(
     r"chiem quyen|bi hack|hacked|pwned|jailbreak|developer mode|che do nha phat trien|"
     r"bo qua (?:moi |tat ca |cac |nhung )?(?:huong dan|chi thi|quy tac|yeu cau)|"
-    r"quen (?:het|moi|tat ca|cac) (?:huong dan|quy tac|chi thi)|ignore (?:all|any|previous|the above)|"
-    r"previous instructions|system prompt|api.?key|mat khau"
+    r"quen (?:het|moi|tat ca|cac) (?:huong dan|quy tac|chi thi)|"
+    r"ignore (?:all|any|previous|the above)|previous instructions|system prompt|api.?key|mat khau"
 )
 # A passage sentence that speaks to the assistant instead of the reader: a planted instruction.
 _PLANTED = re.compile(
@@ -52,7 +52,8 @@ _PLANTED = re.compile(
 # End of a sentence: end punctuation with the markers written after it, then white space
 # before the next sentence; or a line break.
 _BOUNDARY = re.compile(
-    r"[.!?…]+(?:[ \t]*\[\d+(?:\s*[,;]\s*\d+)*\])*(?P<sep>\s+)(?=[^\s\[])|(?P<line>[ \t]*\n\s*)(?=\S)"
+    r"[.!?…]+(?:[ \t]*\[\d+(?:\s*[,;]\s*\d+)*\])*(?P<sep>\s+)(?=[^\s\[])|"
+    r"(?P<line>[ \t]*\n\s*)(?=\S)"
 )
 _LIST_ITEM = re.compile(r"^\s*(?:[-+•*–]|\d{1,2}[.)])\s+")
 _WORD_NUMBERS = {
@@ -103,8 +104,9 @@ _FACT = re.compile(
 )
 # The generic heads of unit and agency names; the capitalised words after one are its name.
 _UNIT_HEAD = re.compile(
-    r"\b(?:Ủy ban nhân dân|UBND|HĐND|Hội đồng nhân dân|Văn phòng|VP|Phòng|Trung tâm|TT|Công an|Bộ phận|Ban|"
-    r"Sở|Chi cục|Cục|Tòa án|Viện kiểm sát|Điểm|Mặt trận|Đảng ủy|Trạm|Kho bạc|Bưu điện)\b",
+    r"\b(?:Ủy ban nhân dân|UBND|HĐND|Hội đồng nhân dân|Văn phòng|VP|Phòng|Trung tâm|TT|Công an|"
+    r"Bộ phận|Ban|Sở|Chi cục|Cục|Tòa án|Viện kiểm sát|Điểm|Mặt trận|Đảng ủy|Trạm|Kho bạc|"
+    r"Bưu điện)\b",
     re.IGNORECASE,
 )
 _LOWER_HEADS = {
@@ -285,7 +287,8 @@ class Sentences:
 def split_sentences(text: str) -> list[tuple[str, str]]:
     """(separator before it, sentence) for each sentence of `text`.
 
-    >>> [s for _, s in split_sentences("Hồ sơ gồm:\\n- Tờ khai [1]\\nNộp tại xã. [2] Miễn phí [2].")]
+    >>> text = "Hồ sơ gồm:\\n- Tờ khai [1]\\nNộp tại xã. [2] Miễn phí [2]."
+    >>> [s for _, s in split_sentences(text)]
     ['Hồ sơ gồm:', '- Tờ khai [1]', 'Nộp tại xã. [2]', 'Miễn phí [2].']
     """
     cutter = Sentences()
@@ -343,13 +346,19 @@ def _facts(text: str) -> set[tuple]:
             m, y = map(int, digits)
             facts.add(("month", m, y) if 1 <= m <= 12 else ("code", value))
         elif kind == "quarter":
-            q = re.search(r"quy\s+(\w+)", value).group(1)
+            quarter = re.search(r"quy\s+(\w+)", value)
+            assert quarter is not None  # _FACT's quarter group starts with `quy`
+            q = quarter.group(1)
             year = int(digits[-1]) if len(digits) > 1 or (digits and len(digits[-1]) == 4) else None
             facts.add(("quarter", _ROMAN.get(q) or int(q), year))
         elif kind == "pct":
-            facts.add(("pct", _number(re.match(r"[\d.,]+", value).group())))
+            figure = re.match(r"[\d.,]+", value)
+            assert figure is not None  # _FACT's pct group starts with digits
+            facts.add(("pct", _number(figure.group())))
         elif kind == "money":
-            amount, unit = re.fullmatch(r"([\d.,]+)\s?(\w+)", value).groups()
+            money = re.fullmatch(r"([\d.,]+)\s?(\w+)", value)
+            assert money is not None  # _FACT's money group: digits, an optional space, a unit
+            amount, unit = money.groups()
             number = _number(amount)
             if isinstance(number, str):
                 facts.add(("code", value))
@@ -369,7 +378,7 @@ def _support(passage: str) -> set[tuple]:
     """What a passage supports: its facts, plus as bare numbers the years of its dates and
     the figures of its amounts and counts (`năm 2026` is backed by `tháng 02/2026`)."""
     facts = _facts(passage)
-    extra = set()
+    extra: set[tuple] = set()
     for fact in facts:
         if fact[0] in ("date", "month") or (fact[0] == "quarter" and fact[2]):
             extra.add(("num", fact[-1]))
@@ -381,7 +390,8 @@ def _support(passage: str) -> set[tuple]:
 
 
 def _unit_words(text: str) -> str:
-    """Folded words with abbreviations spelled out, `&`/`-`/`và` dropped: how unit names are compared."""
+    """Folded words with abbreviations spelled out, `&`/`-`/`và` dropped: how unit names are
+    compared."""
     words = re.findall(r"[a-z0-9]+", fold(normalize(text)))
     return " ".join(_ABBREVIATIONS.get(w, w) for w in words if w != "va")
 
@@ -396,7 +406,8 @@ def _units(text: str) -> list[str]:
             head.group().lower() in ("vp", "tt") and not head.group().isupper()
         ):
             continue  # inside the name before it; `tt`, `vp` are units only as capitals
-        name, end = [], head.end()
+        name: list[str] = []
+        end = head.end()
         tokens = list(re.finditer(r"\w+|[-–&]", text[end : end + 120]))
         for i, token in enumerate(t.group() for t in tokens):
             following = tokens[i + 1].group() if i + 1 < len(tokens) else ""
