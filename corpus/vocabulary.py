@@ -69,3 +69,77 @@ TASK_FILLER = frozenset(
         "thi", "thuc", "trach", "tri", "trong", "va", "ve", "vi", "viec", "voi", "vu", "xa",
     ]
 )  # fmt: skip
+
+# Words every question about the plans shares, and the words that only shape a question;
+# neither says which passage answers. Compared folded, so both spellings are covered
+# (service.answer.understand: a question's content words are the others).
+QUESTION_FRAME_WORDS = frozenset(
+    [
+        "a", "ai", "ban", "bao", "biet", "cach", "cai", "can", "cchc", "chinh", "cho", "chua", "co",
+        "cua", "dan", "dau", "de", "den", "duoc", "gi", "gio", "gom", "han", "hanh", "hoach", "hoi",
+        "ke", "khi", "khong", "lam", "lay", "le", "may", "muon", "nam", "nao", "nha", "nhan", "nhe",
+        "nhieu", "nhung", "nuoc", "o", "phai", "phan", "ra", "sao", "thang", "the", "toi", "tram",
+        "tu", "ty", "ubnd", "uy", "va", "vay", "xa", "xin", "xong",
+    ]
+)  # fmt: skip
+
+# Folded words that follow `xã` in ordinary sentences (`xã có`, `xã phải`, `ở xã mất bao
+# nhiêu`), never a place name (service.answer.understand: an unknown commune).
+NOT_PLACE_NAMES = frozenset(
+    [
+        "ban", "bao", "can", "chua", "chung", "co", "con", "cua", "da", "dang", "di", "do", "dong",
+        "duoc", "em", "gi", "giao", "hay", "het", "hoi", "khong", "la", "lam", "lay", "mat", "minh",
+        "mo", "nam", "nao", "nay", "nhan", "nhu", "nop", "phai", "ra", "se", "the", "thi", "thu",
+        "toi", "ton", "tra", "tren", "trong", "va", "ve", "voi", "xin",
+    ]
+)  # fmt: skip
+
+# Folded syllables of a procedure's name that do not tell procedures apart (`Thủ tục`)
+# (service.answer.procedure).
+PROCEDURE_NAME_FILLER = frozenset(
+    [
+        "thu", "tuc",
+    ]
+)  # fmt: skip
+
+# Short forms of unit names, folded, as the verifier compares unit names
+# (service.answer.verify).
+UNIT_SHORT_FORMS = {
+    "ubnd": "uy ban nhan dan",
+    "hdnd": "hoi dong nhan dan",
+    "pvhcc": "phuc vu hanh chinh cong",
+    "vp": "van phong",
+    "tt": "trung tam",
+}
+
+# Folded words after a unit head that make it an ordinary word, not a unit's name
+# (`phòng chống`, `ban hành`) (service.answer.verify).
+NOT_UNIT_WORDS = frozenset(
+    [
+        "bo", "chong", "cua", "do", "hop", "huu", "khi", "la", "lam", "nay", "ngua", "o", "thi",
+        "tiep", "va",
+    ]
+)  # fmt: skip
+
+# Words for the levels of local government (service.answer.verify).
+LOCALITIES = frozenset(
+    [
+        "huyện", "phường", "thành", "thị", "tỉnh", "xã",
+    ]
+)  # fmt: skip
+
+# Unit heads the verifier also reads in lower case (`phòng tư pháp huyện`)
+# (service.answer.verify).
+LOWER_UNIT_HEADS = frozenset(
+    [
+        "chi cục", "cục", "phòng", "sở", "trung tâm", "tòa án", "viện kiểm sát", "văn phòng",
+    ]
+)  # fmt: skip
+
+# Folded heads that name a unit by themselves (`Công an xã`); the others need a name after
+# them (`Phòng Kinh tế`) (service.answer.verify).
+UNITS_NAMED_BY_HEAD = frozenset(
+    [
+        "buu dien", "cong an", "hdnd", "hoi dong nhan dan", "kho bac", "ubnd", "uy ban nhan dan",
+    ]
+)  # fmt: skip

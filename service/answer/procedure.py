@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from corpus.vocabulary import PROCEDURE_NAME_FILLER
 from ingest.procedure import FIELDS, field_of
 from ingest.records import Chunk
 from retriever import segment
@@ -46,7 +47,6 @@ _OVERVIEW_FOR = {  # the overview lines that answer a field, when the overview i
     "where": ("Cơ quan thực hiện", "Cơ quan có thẩm quyền"),
 }
 _ASIDE = re.compile(r"\([^)]*\)")
-_NAME_FILLER = frozenset({"thu", "tuc"})  # `Thủ tục`
 _VARIANT_CODE = re.compile(r"\(mã (\d+\.\d+)\)")
 # Headings for the question fields that are not simply one record field.
 _LABELS = {
@@ -147,9 +147,7 @@ class ProcedureAnswerer:
             }
         return sorted(best.values(), key=lambda c: -c.score)
 
-    def _variant_meant(
-        self, hit: Hit, code: str, query_tokens: set[str] | frozenset[str]
-    ) -> str:
+    def _variant_meant(self, hit: Hit, code: str, query_tokens: set[str] | frozenset[str]) -> str:
         """The related procedure whose line in the list matches the question best (`chồng tôi
         người Hàn Quốc` → the one with a foreign element); the record itself when none matches
         more of the question than the record's own name does (`thông báo lưu trú là gì, khác
@@ -254,9 +252,7 @@ class ProcedureAnswerer:
         return "\n".join(out)
 
 
-def _name_coverage(
-    name: str, tokens: set[str] | frozenset[str], specific_weight: float
-) -> float:
+def _name_coverage(name: str, tokens: set[str] | frozenset[str], specific_weight: float) -> float:
     """How fully the query spells out the procedure's name (folded, without `Thủ tục` and
     its bracketed asides): the share of the name's syllables in the query,
     averaged with the share of its adjacent pairs, so `chứng thực chữ ký` covers `Chứng thực
@@ -265,8 +261,8 @@ def _name_coverage(
     question spells out wins (`… có yếu tố nước ngoài` over `Đăng ký khai sinh`; `giấy đăng
     ký kết hôn bị mất, đăng ký lại` → `Đăng ký lại kết hôn`)."""
     folded = segment.folded(_ASIDE.sub(" ", name))
-    words = [t for t in folded if "_" not in t and t not in _NAME_FILLER]
-    pairs = [t for t in folded if "_" in t and not set(t.split("_")) & _NAME_FILLER]
+    words = [t for t in folded if "_" not in t and t not in PROCEDURE_NAME_FILLER]
+    pairs = [t for t in folded if "_" in t and not set(t.split("_")) & PROCEDURE_NAME_FILLER]
     if not words:
         return 0.0
     spelled = sum(1 for t in words if t in tokens) / len(words)

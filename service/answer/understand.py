@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from corpus.vocabulary import NOT_PLACE_NAMES, QUESTION_FRAME_WORDS
 from ingest.textnorm import fold, has_diacritics, normalize
 from retriever import segment
 from retriever.lexicon import Lexicon
@@ -92,15 +93,6 @@ _PERSON = re.compile(
     r"can bo|công chức|cong chuc|người dân|nguoi dan|"
     r"[A-ZĐ][a-zà-ỹ]+\s+[A-ZĐ][a-zà-ỹ]+\s+[A-ZĐ][a-zà-ỹ]+"
 )
-# Words every question about these plans shares, and the words that only shape a question;
-# neither says which passage answers. Compared folded, so both spellings are covered.
-GENERIC = frozenset(
-    ["xa", "ke", "hoach", "cchc", "cai", "cach", "hanh", "chinh", "nam", "nha", "nuoc", "uy",
-     "ban", "nhan", "dan", "ubnd", "ai", "khi", "nao", "bao", "nhieu", "gio", "may", "phan",
-     "tram", "ty", "le", "xong", "thang", "han", "lam", "gi", "de", "the", "sao", "co", "khong",
-     "phai", "duoc", "cho", "toi", "hoi", "o", "dau", "nhung", "gom", "cua", "va", "tu", "den",
-     "ra", "lay", "can", "biet", "muon", "xin", "a", "nhe", "vay", "chua"]
-)  # fmt: skip
 _YEAR = re.compile(r"(?:nam|giai doan|den|tu)\s+((?:19|20)\d\d)\b")
 _PLACE = re.compile(r"\b(xa|phuong|thi tran)\s+([a-z]+(?:\s+[a-z]+)?)")
 _PLACE_CAPS = re.compile(
@@ -149,7 +141,11 @@ class Words:
     def of(cls, text: str) -> Words:
         view = "syllables" if has_diacritics(text) else "folded"
         plain = [t for t in cls.split(view, text) if "_" not in t]
-        content = [t for t in dict.fromkeys(plain) if fold(t) not in GENERIC and not t.isdigit()]
+        content = [
+            t
+            for t in dict.fromkeys(plain)
+            if fold(t) not in QUESTION_FRAME_WORDS and not t.isdigit()
+        ]
         return cls(view, tuple(content))
 
     @staticmethod
@@ -215,63 +211,6 @@ def understand(
     )
 
 
-# Words that follow `xã` in ordinary sentences (`xã có`, `xã phải`), never a place name.
-_NOT_NAMES = frozenset(
-    [
-        "hay",
-        "co",
-        "phai",
-        "da",
-        "se",
-        "nao",
-        "minh",
-        "toi",
-        "nay",
-        "do",
-        "can",
-        "duoc",
-        "la",
-        "thi",
-        "cua",
-        "trong",
-        "nam",
-        "ban",
-        "giao",
-        "tren",
-        "voi",
-        "va",
-        "hoi",
-        "dang",
-        "chua",
-        "khong",
-        "nhu",
-        # verbs and question words a citizen types after `ở xã` (`ở xã mất bao nhiêu`)
-        "mat",
-        "het",
-        "ton",
-        "lam",
-        "nop",
-        "xin",
-        "chung",
-        "thu",
-        "bao",
-        "gi",
-        "the",
-        "minh",
-        "em",
-        "con",
-        "di",
-        "ve",
-        "ra",
-        "lay",
-        "nhan",
-        "dong",
-        "tra",
-        "mo",
-    ]
-)
-
-
 def _unknown_place(
     text: str,
     folded: str,
@@ -289,7 +228,7 @@ def _unknown_place(
     for match in _PLACE.finditer(re.sub(r"\s+", " ", fold(text).lower())):
         kind, name = match.group(1), match.group(2)
         words = name.split()
-        if len(words) < 2 or words[0] in _NOT_NAMES or f"{kind}_{words[0]}" in phrase_vocab:
+        if len(words) < 2 or words[0] in NOT_PLACE_NAMES or f"{kind}_{words[0]}" in phrase_vocab:
             continue  # `xã hội`, `xã có`: ordinary words the plans use after `xã`
         return f"{kind} {name}"
     return None

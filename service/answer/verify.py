@@ -22,6 +22,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from corpus.vocabulary import (
+    LOCALITIES,
+    LOWER_UNIT_HEADS,
+    NOT_UNIT_WORDS,
+    UNITS_NAMED_BY_HEAD,
+    UNIT_SHORT_FORMS,
+)
 from ingest.textnorm import fold, has_diacritics, normalize
 from ingest.units import ALIASES, canonical_unit
 
@@ -109,52 +116,6 @@ _UNIT_HEAD = re.compile(
     r"Bưu điện)\b",
     re.IGNORECASE,
 )
-_LOWER_HEADS = {
-    "phòng",
-    "sở",
-    "cục",
-    "chi cục",
-    "tòa án",
-    "viện kiểm sát",
-    "trung tâm",
-    "văn phòng",
-}
-_NOT_UNIT_WORDS = {
-    "chong",
-    "ngua",
-    "huu",
-    "bo",
-    "thi",
-    "khi",
-    "tiep",
-    "hop",
-    "lam",
-    "o",
-    "cua",
-    "nay",
-    "do",
-    "va",
-    "la",
-}
-_LOCALITIES = {"xã", "phường", "huyện", "tỉnh", "thành", "thị"}
-# Heads that name a unit by themselves (`Công an xã`); the others need a name after them
-# (`Phòng Kinh tế`), or they are ordinary words (`phòng chống`, `ban hành`, `điểm mới`).
-_NAMED_BY_HEAD = {
-    "uy ban nhan dan",
-    "ubnd",
-    "hdnd",
-    "hoi dong nhan dan",
-    "cong an",
-    "kho bac",
-    "buu dien",
-}
-_ABBREVIATIONS = {
-    "ubnd": "uy ban nhan dan",
-    "hdnd": "hoi dong nhan dan",
-    "pvhcc": "phuc vu hanh chinh cong",
-    "vp": "van phong",
-    "tt": "trung tam",
-}
 
 
 @dataclass(frozen=True)
@@ -393,7 +354,7 @@ def _unit_words(text: str) -> str:
     """Folded words with abbreviations spelled out, `&`/`-`/`và` dropped: how unit names are
     compared."""
     words = re.findall(r"[a-z0-9]+", fold(normalize(text)))
-    return " ".join(_ABBREVIATIONS.get(w, w) for w in words if w != "va")
+    return " ".join(UNIT_SHORT_FORMS.get(w, w) for w in words if w != "va")
 
 
 def _units(text: str) -> list[str]:
@@ -411,7 +372,7 @@ def _units(text: str) -> list[str]:
         tokens = list(re.finditer(r"\w+|[-–&]", text[end : end + 120]))
         for i, token in enumerate(t.group() for t in tokens):
             following = tokens[i + 1].group() if i + 1 < len(tokens) else ""
-            if token.lower() in _LOCALITIES:
+            if token.lower() in LOCALITIES:
                 break  # `UBND Xã Dân Hòa` is the UBND, wherever the passage puts the commune
             joins = name and (
                 token in "-–&" and following[:1].isupper() or token == "và" and following.isupper()
@@ -420,17 +381,17 @@ def _units(text: str) -> list[str]:
                 break
             name.append(token)
             end = head.end() + tokens[i].end()
-        if name or _unit_words(head.group()) in _NAMED_BY_HEAD:
+        if name or _unit_words(head.group()) in UNITS_NAMED_BY_HEAD:
             found.append(" ".join([head.group(), *name]))
-        elif head.group().lower() in _LOWER_HEADS:
+        elif head.group().lower() in LOWER_UNIT_HEADS:
             # `phòng tư pháp huyện`: a unit written in lower case is the head and the two words
             # after it, unless they make an ordinary word (`phòng chống`, `sở hữu`).
             words = [t.group() for t in tokens[:2]]
             if (
                 len(words) == 2
                 and all(w.isalpha() and w.islower() for w in words)
-                and fold(words[0]) not in _NOT_UNIT_WORDS
-                and words[0] not in _LOCALITIES
+                and fold(words[0]) not in NOT_UNIT_WORDS
+                and words[0] not in LOCALITIES
             ):
                 found.append(" ".join([head.group(), *words]))
                 end = head.end() + tokens[1].end()
