@@ -31,7 +31,9 @@ def _file(name: str, media_type: str, cache: str) -> FileResponse:
 
 
 def _page(name: str) -> Callable[[], FileResponse]:
-    def page(name: str = name) -> FileResponse:
+    # No parameters: the file is fixed here, never taken from the request (a `name` default
+    # argument would be a query parameter, `/?name=../../data/…`, reading any file).
+    def page() -> FileResponse:
         return _file(name, "text/html; charset=utf-8", "no-cache")
 
     return page
