@@ -25,7 +25,18 @@ from retriever.store import IndexMissing
 from service.admin import Uploads, is_admin_route
 from service.engine import Engine, build_engine
 from service.guard import BodyLimit, KeyFirst, RateLimit, SecurityHeaders, TokenBuckets
-from service.http import admin, ask, documents, duties, errors, health, pages, procedures, search
+from service.http import (
+    admin,
+    ask,
+    documents,
+    duties,
+    errors,
+    health,
+    info,
+    pages,
+    procedures,
+    search,
+)
 from service.http.deps import Runner
 from service.http.observe import LIMITED, SEARCHES, observe
 from service.journal import Journal
@@ -52,11 +63,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.uploads = Uploads(settings.data_dir / "uploads", settings.max_upload_bytes)
     _add_middleware(app, settings)
     errors.install(app)
-    app.include_router(search.router)
+    app.include_router(search.router)  # in this order, the order of the OpenAPI document
     app.include_router(ask.router)
-    app.include_router(documents.router)
+    app.include_router(info.router)
     app.include_router(procedures.router(settings))
     app.include_router(duties.router(settings))
+    app.include_router(documents.router)
     app.include_router(health.router)
     if settings.admin_api_key:  # no key, no admin routes
         app.include_router(admin.router)
