@@ -49,7 +49,7 @@ class Refused(HTTPException):
 
 
 def is_admin_route(method: str, path: str) -> bool:
-    """The admin routes below, by method and path (for `service.guard.KeyFirst`)."""
+    """The admin routes (`service.http.admin`) by method and path, for `guard.KeyFirst`."""
     return (method, path) in {
         ("GET", "/api/admin/documents"),
         ("POST", "/api/admin/documents"),
