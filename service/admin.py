@@ -1,6 +1,7 @@
-"""Admin routes: upload documents, list them with their status, re-index, remove.
+"""What the admin routes (`service.http.admin`) do: upload documents, list them with their
+status, re-index, remove.
 
-They exist only when `TTHC_ADMIN_API_KEY` is set (there is no default key), and answer 401
+The routes exist only when `TTHC_ADMIN_API_KEY` is set (there is no default key), and answer 401
 without the `X-API-Key` header and 403 with a wrong one. Uploads are checked by what they
 contain, not by what they are called (a PDF must be a PDF pypdf can open, a DOCX a Word
 archive, text valid UTF-8, JSON a procedure record), are size-limited, and are stored under
@@ -22,18 +23,16 @@ import threading
 import unicodedata
 import uuid
 import zipfile
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING
 
-from fastapi import FastAPI, File, Form, Header, UploadFile
-from fastapi import Path as PathParam
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from ingest.textnorm import fold
-from service.guard import ERRORS, error, key_matches
-from service.settings import Settings
+
+if TYPE_CHECKING:
+    from service.engine import Engine
 
 FOLDERS = {"public": "cong-khai", "internal": "noi-bo"}
 KINDS = (".pdf", ".docx", ".txt", ".md", ".json")
@@ -50,7 +49,7 @@ class Refused(HTTPException):
 
 
 def is_admin_route(method: str, path: str) -> bool:
-    """The admin routes below, by method and path (for `service.guard.KeyFirst`)."""
+    """The admin routes (`service.http.admin`) by method and path, for `guard.KeyFirst`."""
     return (method, path) in {
         ("GET", "/api/admin/documents"),
         ("POST", "/api/admin/documents"),
@@ -80,43 +79,57 @@ def check_name(name: str | None) -> tuple[str, str]:
 
 def check_content(data: bytes, suffix: str) -> None:
     """Refuse what is not the document its name says it is."""
-    refuse = Refused(
-        415, "not_a_document", f"Nội dung tệp không phải tài liệu {suffix[1:].upper()} hợp lệ."
-    )
     if not data.strip():
         raise Refused(422, "empty_file", "Tệp rỗng.")
-    if suffix == ".pdf":
-        if not data.startswith(b"%PDF-"):
-            raise refuse
-        from pypdf import PdfReader
+    _CHECKS.get(suffix, _check_text)(data, suffix)
 
+
+def _not_a(suffix: str) -> Refused:
+    return Refused(
+        415, "not_a_document", f"Nội dung tệp không phải tài liệu {suffix[1:].upper()} hợp lệ."
+    )
+
+
+def _check_pdf(data: bytes, suffix: str) -> None:
+    if not data.startswith(b"%PDF-"):
+        raise _not_a(suffix)
+    from pypdf import PdfReader
+
+    try:
+        PdfReader(io.BytesIO(data)).pages[0]  # opening the first page is the check
+    except Exception:  # noqa: BLE001 - any failure to parse is "not a PDF"
+        raise _not_a(suffix) from None
+
+
+def _check_docx(data: bytes, suffix: str) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if "word/document.xml" not in archive.namelist():
+                raise _not_a(suffix)
+    except zipfile.BadZipFile:
+        raise _not_a(suffix) from None
+
+
+def _check_text(data: bytes, suffix: str) -> None:
+    """TXT, MD and JSON: UTF-8 text without NUL; JSON must be a procedure record."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Refused(415, "not_utf8", "Tệp văn bản phải mã hóa UTF-8.") from None
+    if "\x00" in text:
+        raise _not_a(suffix)
+    if suffix == ".json":
         try:
-            PdfReader(io.BytesIO(data)).pages[0]  # opening the first page is the check
-        except Exception:  # noqa: BLE001 - any failure to parse is "not a PDF"
-            raise refuse from None
-    elif suffix == ".docx":
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                if "word/document.xml" not in archive.namelist():
-                    raise refuse
-        except zipfile.BadZipFile:
-            raise refuse from None
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise Refused(415, "not_utf8", "Tệp văn bản phải mã hóa UTF-8.") from None
-        if "\x00" in text:
-            raise refuse
-        if suffix == ".json":
-            try:
-                record = json.loads(text)
-            except json.JSONDecodeError:
-                raise refuse from None
-            if not (isinstance(record, dict) and ("ma_thu_tuc" in record or "code" in record)):
-                raise Refused(
-                    422, "not_a_procedure", "Tệp JSON không phải bản ghi thủ tục hành chính."
-                )
+            record = json.loads(text)
+        except json.JSONDecodeError:
+            raise _not_a(suffix) from None
+        if not (isinstance(record, dict) and ("ma_thu_tuc" in record or "code" in record)):
+            raise Refused(
+                422, "not_a_procedure", "Tệp JSON không phải bản ghi thủ tục hành chính."
+            )
+
+
+_CHECKS = {".pdf": _check_pdf, ".docx": _check_docx}
 
 
 def stored_name(stem: str, suffix: str, data: bytes) -> str:
@@ -124,26 +137,27 @@ def stored_name(stem: str, suffix: str, data: bytes) -> str:
     return f"{slug}-{hashlib.sha256(data).hexdigest()[:8]}{suffix}"
 
 
-def add_admin(app: FastAPI, settings: Settings, engine_of: Callable) -> None:
-    root = settings.data_dir / "uploads"
-    lock = threading.Lock()  # one change to the uploads at a time
+@dataclass(frozen=True)
+class Stored:
+    """An upload kept and indexed: its stored name and the re-index report."""
 
-    def authorise(key: str | None) -> None:
-        if not key:
-            raise HTTPException(401)
-        if not key_matches(key, settings.admin_api_key):
-            raise HTTPException(403)
+    name: str
+    report: dict
 
-    def engine():
-        found = engine_of()
-        if found is None:
-            raise HTTPException(503)
-        return found
 
-    def reindex() -> dict:
-        root.mkdir(parents=True, exist_ok=True)
-        with lock:
-            report = engine().ingest([root])
+class Uploads:
+    """The uploads folder (`<data_dir>/uploads`, one sub-folder per visibility) and the index
+    built from it; one change at a time."""
+
+    def __init__(self, root: Path, max_bytes: int):
+        self.root, self.max_bytes = root, max_bytes
+        self._lock = threading.Lock()
+
+    def reindex(self, engine: Engine) -> dict:
+        """Update the index from the uploads folder only."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            report = engine.ingest([self.root])
         return {
             "added": report.added,
             "updated": report.updated,
@@ -154,98 +168,70 @@ def add_admin(app: FastAPI, settings: Settings, engine_of: Callable) -> None:
             "seconds": round(report.seconds, 2),
         }
 
-    def listing() -> list[dict]:
+    def listing(self, engine: Engine | None) -> list[dict]:
+        """Every uploaded file with its visibility and whether the index holds it yet."""
         indexed: dict[str, list[dict]] = {}
-        current = engine_of()
-        if current is not None and current.ready:
-            for d in current.searcher.generation.documents:
+        searcher = engine.searcher if engine is not None else None
+        if searcher is not None:  # the engine is ready
+            for d in searcher.generation.documents:
                 indexed.setdefault(Path(d.get("path", "")).name, []).append(d)
-        rows = []
-        for visibility, folder in FOLDERS.items():
-            for path in sorted((root / folder).glob("[!.]*")) if (root / folder).is_dir() else []:
-                docs = indexed.get(path.name, [])
-                rows.append(
-                    {
-                        "stored_as": path.name,
-                        "visibility": visibility,
-                        "size": path.stat().st_size,
-                        "status": "indexed" if docs else "pending",
-                        "doc_ids": [d["doc_id"] for d in docs],
-                        "titles": [d.get("title") for d in docs],
-                        "chunks": sum(d.get("chunks", 0) for d in docs),
-                    }
-                )
-        return rows
+        return [
+            _row(path, visibility, indexed.get(path.name, []))
+            for visibility, folder in FOLDERS.items()
+            for path in _files(self.root / folder)
+        ]
 
-    def find(stored_as: str) -> Path:
-        if not SAFE_NAME.match(stored_as):
-            raise Refused(400, "bad_file_name", "Tên tệp không hợp lệ.")
-        for folder in FOLDERS.values():
-            if (root / folder / stored_as).is_file():
-                return root / folder / stored_as
-        raise Refused(404, "document_not_found", "Không tìm thấy tài liệu này.")
-
-    @app.exception_handler(Refused)
-    async def on_refused(request, exc: Refused):
-        return error(exc.status_code, exc.code, exc.message)
-
-    @app.get("/api/admin/documents", responses=ERRORS)
-    async def list_documents(x_api_key: str | None = Header(default=None)) -> dict:
-        authorise(x_api_key)
-        return {"documents": await run_in_threadpool(listing)}
-
-    @app.post("/api/admin/documents", status_code=201, responses=ERRORS)
-    async def upload(
-        file: Annotated[UploadFile, File()],
-        visibility: Annotated[Literal["public", "internal"], Form()] = "public",
-        x_api_key: Annotated[str | None, Header()] = None,
-    ) -> dict:
-        authorise(x_api_key)
-        stem, suffix = check_name(file.filename)
-        data = await file.read(settings.max_upload_bytes + 1)
-        if len(data) > settings.max_upload_bytes:
+    def add(self, engine: Engine, stem: str, suffix: str, data: bytes, visibility: str) -> Stored:
+        """Check an upload, keep it under the service's own name and index it; a file the
+        ingester cannot read is refused with its reason and removed again."""
+        if len(data) > self.max_bytes:
             raise Refused(
                 413,
                 "file_too_large",
-                f"Tệp quá lớn (tối đa {settings.max_upload_bytes // (1024 * 1024)} MB).",
+                f"Tệp quá lớn (tối đa {self.max_bytes // (1024 * 1024)} MB).",
             )
-        await run_in_threadpool(check_content, data, suffix)
+        check_content(data, suffix)
         name = stored_name(stem, suffix, data)
-        folder = root / FOLDERS[visibility]
+        folder = self.root / FOLDERS[visibility]
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / name
-        partial = (
-            folder / f".{name}.{uuid.uuid4().hex}.part"
-        )  # hidden from ingestion until complete
+        # Hidden from ingestion (a dot name) until complete.
+        partial = folder / f".{name}.{uuid.uuid4().hex}.part"
         partial.write_bytes(data)
         partial.replace(target)
-        report = await run_in_threadpool(reindex)
+        report = self.reindex(engine)
         if name in report["failed"]:
             target.unlink(missing_ok=True)
             raise Refused(
                 422, "unreadable_document", f"Không đọc được tài liệu: {report['failed'][name]}"
             )
-        return {
-            "document": {
-                "name": file.filename,
-                "stored_as": name,
-                "visibility": visibility,
-                "status": "indexed",
-            },
-            "report": report,
-        }
+        return Stored(name, report)
 
-    @app.post("/api/admin/reindex", responses=ERRORS)
-    async def reindex_route(x_api_key: str | None = Header(default=None)) -> dict:
-        authorise(x_api_key)
-        return {"report": await run_in_threadpool(reindex)}
+    def remove(self, engine: Engine, stored_as: str) -> dict:
+        """Delete an upload by its stored name and update the index; returns the report."""
+        self.find(stored_as).unlink()
+        return self.reindex(engine)
 
-    @app.delete("/api/admin/documents/{stored_as}", responses=ERRORS)
-    async def remove(
-        stored_as: Annotated[str, PathParam(pattern=SAFE_NAME.pattern)],
-        x_api_key: Annotated[str | None, Header()] = None,
-    ) -> dict:
-        authorise(x_api_key)
-        path = find(stored_as)
-        path.unlink()
-        return {"removed": stored_as, "report": await run_in_threadpool(reindex)}
+    def find(self, stored_as: str) -> Path:
+        if not SAFE_NAME.match(stored_as):
+            raise Refused(400, "bad_file_name", "Tên tệp không hợp lệ.")
+        for folder in FOLDERS.values():
+            if (self.root / folder / stored_as).is_file():
+                return self.root / folder / stored_as
+        raise Refused(404, "document_not_found", "Không tìm thấy tài liệu này.")
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("[!.]*")) if folder.is_dir() else []
+
+
+def _row(path: Path, visibility: str, docs: list[dict]) -> dict:
+    return {
+        "stored_as": path.name,
+        "visibility": visibility,
+        "size": path.stat().st_size,
+        "status": "indexed" if docs else "pending",
+        "doc_ids": [d["doc_id"] for d in docs],
+        "titles": [d.get("title") for d in docs],
+        "chunks": sum(d.get("chunks", 0) for d in docs),
+    }

@@ -11,6 +11,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from typing import Any
 
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -18,8 +19,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Pages may load only their own scripts, styles and images and talk only to this service.
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; "
+    "object-src 'none'"
 )
 HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -44,7 +46,9 @@ class ErrorOut(BaseModel):
 
 # Every route may answer with the contract's error object; the schema says so (fuzzers and
 # clients read it).
-ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 403, 404, 413, 415, 422, 429, 503)}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut} for status in (400, 401, 403, 404, 413, 415, 422, 429, 503)
+}
 
 
 def error(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
@@ -59,7 +63,9 @@ KEY_MESSAGES = {401: "Cần khóa truy cập (X-API-Key).", 403: "Khóa truy c�
 
 def key_matches(given: str | None, *keys: str | None) -> bool:
     """Constant-time comparison of a presented API key with the configured ones."""
-    return bool(given) and any(k and hmac.compare_digest(given.encode(), k.encode()) for k in keys)
+    if not given:
+        return False
+    return any(k and hmac.compare_digest(given.encode(), k.encode()) for k in keys)
 
 
 async def _send_error(
@@ -140,31 +146,20 @@ class BodyLimit:
             return await self.app(scope, receive, send)
         limit = self.larger.get(scope["path"], self.limit)
         message = f"Nội dung gửi lên quá lớn (tối đa {_size(limit)})."
-        declared = None
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    return await _send_error(
-                        send, 400, "bad_length", "Độ dài nội dung không hợp lệ."
-                    )
+        try:
+            declared = _content_length(scope)
+        except ValueError:
+            return await _send_error(send, 400, "bad_length", "Độ dài nội dung không hợp lệ.")
         if declared is not None:
             if declared > limit:
                 return await _send_error(send, 413, "body_too_large", message)
             return await self.app(scope, receive, send)
-        chunks, size = [], 0
-        while True:
-            event = await receive()
-            if event["type"] != "http.request":
-                return  # the client went away
-            chunks.append(event.get("body", b""))
-            size += len(chunks[-1])
-            if size > limit:
-                return await _send_error(send, 413, "body_too_large", message)
-            if not event.get("more_body", False):
-                break
-        body = b"".join(chunks)
+        try:
+            body = await _read_body(receive, limit)
+        except _TooLarge:
+            return await _send_error(send, 413, "body_too_large", message)
+        if body is None:
+            return  # the client went away
         replayed = False
 
         async def replay() -> Message:
@@ -175,6 +170,37 @@ class BodyLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _content_length(scope: Scope) -> int | None:
+    """The declared body length (the last Content-Length header), None without one; raises
+    ValueError when it is not a number."""
+    declared = None
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            declared = int(value)
+    return declared
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole body, read up to `limit` bytes (over it: `_TooLarge`); None when the client
+    went away."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        event = await receive()
+        if event["type"] != "http.request":
+            return None
+        chunks.append(event.get("body", b""))
+        size += len(chunks[-1])
+        if size > limit:
+            raise _TooLarge
+        if not event.get("more_body", False):
+            return b"".join(chunks)
 
 
 def _size(n: int) -> str:

@@ -42,10 +42,10 @@ class Metrics:
             registry=self.registry,
         )
         self.chunks = Gauge(
-            "tthc_index_chunks", "Passages in the serving index", registry=self.registry
+            "tthc_index_chunks", "Public passages in the serving index", registry=self.registry
         )
         self.documents = Gauge(
-            "tthc_index_documents", "Documents in the serving index", registry=self.registry
+            "tthc_index_documents", "Public documents in the serving index", registry=self.registry
         )
         self.index_bytes = Gauge(
             "tthc_index_bytes",
