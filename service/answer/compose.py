@@ -76,7 +76,6 @@ class Extractive:
         self.today = today  # "sắp đến hạn" is counted from today
         folded = searcher.lexical("bm25_folded")
         self.phrases = frozenset(t for t in folded.vocabulary if "_" in t)
-        self._idf, self._idf_unknown = _rarities(searcher)
         self._books = _books_by_scope(searcher, config)
 
     def books(self, scope: Scope) -> Books:
@@ -100,10 +99,10 @@ class Extractive:
             return _abstain("unsupported")
         if self._about_procedure(q, hits, scope):
             return self._answer_procedure(q, hits, scope)
-        support = self.support(_words(q), hits[0])
+        support = self.support(_words(q), hits[0], scope)
         if support < self.config.support_threshold:
             return _abstain("unsupported", support)
-        return replace(self._compose(q, hits), support=support)
+        return replace(self._compose(q, hits, scope), support=support)
 
     def stream(
         self, question: Question, scope: Scope, history: Sequence[Turn] = ()
@@ -113,7 +112,7 @@ class Extractive:
         yield from answer.answer.splitlines(keepends=True)
         yield answer
 
-    def support(self, words: Words, hit: Hit) -> float:
+    def support(self, words: Words, hit: Hit, scope: Scope) -> float:
         """How much of the question the passage carries: the rarity-weighted share of the
         question's content words found in it, averaged with the share of their adjacent
         pairs, in the question's own view (`Words`)."""
@@ -121,8 +120,9 @@ class Extractive:
             return 0.0
         tokens = words.tokens(hit.chunk.index_text())
         present = set(tokens) | {f"{a} {b}" for a, b in itertools.pairwise(tokens)}
-        total = sum(self._weight(w) for w in words.content)
-        unigrams = sum(self._weight(w) for w in words.content if w in present) / total
+        weight = self.books(scope).rarity.weight
+        total = sum(weight(w) for w in words.content)
+        unigrams = sum(weight(w) for w in words.content if w in present) / total
         pairs = [f"{a} {b}" for a, b in itertools.pairwise(words.content)]
         if not pairs:
             return unigrams
@@ -153,12 +153,12 @@ class Extractive:
         only = scoped(Filters(kind="procedure"), scope)
         hits = self.searcher.search(q.text, k=self.config.procedure_k, filters=only) or hits
         top = [h for h in hits[:3] if h.chunk.kind == "procedure"]
-        support = max(self.support(_words(q), h) for h in top)
+        support = max(self.support(_words(q), h, scope) for h in top)
         # The documents' wording of the citizen's everyday phrases, each phrase on its own: one
         # phrase that misfires (`khách đến nhà` → `lưu động`) must not dilute the one that
         # carries the question (`ngủ lại` → `lưu trú`).
         for wording in q.wordings:
-            support = max(support, *(self.support(wording, h) for h in top))
+            support = max(support, *(self.support(wording, h, scope) for h in top))
         if support < self.config.procedure_support_threshold:
             return _abstain("unsupported", support)
         cites = Citations(code_of=book.code_of_doc)
@@ -192,7 +192,8 @@ class Extractive:
         if not duties and asked.kind == "lead":
             plan = scoped(Filters(commune=asked.commune or None, kind="plan"), scope)
             hits = self.searcher.search(q.text, k=1, filters=plan)
-            if hits and self.support(_words(q), hits[0]) >= self.config.support_threshold:
+            support = self.support(_words(q), hits[0], scope) if hits else 0.0
+            if hits and support >= self.config.support_threshold:
                 chunk = hits[0].chunk
                 duties = table.from_passage(chunk.doc_id, chunk.start, chunk.end)
         if not duties:
@@ -235,14 +236,12 @@ class Extractive:
 
     # -- composing ----------------------------------------------------------------------------
 
-    def _weight(self, token: str) -> float:
-        return self._idf.get(token, self._idf_unknown)
-
-    def _score_unit(self, q: Question, unit: str) -> float:
+    def _score_unit(self, q: Question, unit: str, scope: Scope) -> float:
         words = _words(q).content
         present = set(_words(q).tokens(unit))
-        total = sum(self._weight(w) for w in words) or 1.0
-        score = sum(self._weight(w) for w in words if w in present) / total
+        weight = self.books(scope).rarity.weight
+        total = sum(weight(w) for w in words) or 1.0
+        score = sum(weight(w) for w in words if w in present) / total
         bonus = sum(
             0.15
             for intent in q.intents
@@ -251,16 +250,17 @@ class Extractive:
         # Among lines that carry the question equally, the shorter one answers more directly.
         return score + min(bonus, 0.3) - self.config.length_penalty * min(1.0, len(unit) / 400)
 
-    def _compose(self, q: Question, hits: list[Hit]) -> Answer:
+    def _compose(self, q: Question, hits: list[Hit], scope: Scope) -> Answer:
         several = _several_communes(q, hits)
         if several:
-            return self._compose_several(q, several)
+            return self._compose_several(q, several, scope)
         candidates = []  # (score, hit rank, unit text)
         for rank, hit in enumerate(hits[:3]):
             if hit.score < 0.5 * hits[0].score:
                 break
             for unit in _units(hit):
-                candidates.append((self._score_unit(q, unit) * (1 - 0.08 * rank), rank, unit))
+                score = self._score_unit(q, unit, scope)
+                candidates.append((score * (1 - 0.08 * rank), rank, unit))
         candidates.sort(key=lambda c: -c[0])
         lead_score, lead_rank, lead_unit = candidates[0]
         lead = hits[lead_rank]
@@ -278,11 +278,11 @@ class Extractive:
         text = "\n".join([f"{head} {lines[0]}".strip(), *lines[1:]])
         return Answer(text, citations=cites.used())
 
-    def _compose_several(self, q: Question, best: dict[str, Hit]) -> Answer:
+    def _compose_several(self, q: Question, best: dict[str, Hit], scope: Scope) -> Answer:
         cites = Citations()
         lines = [render("several_sources", communes=", ".join(best))]
         for commune, hit in best.items():
-            unit = max(_units(hit), key=lambda u: self._score_unit(q, u))
+            unit = max(_units(hit), key=lambda u: self._score_unit(q, u, scope))
             lines.append(f"- Xã {commune}: {_line(unit, hit, cites)}")
         return Answer("\n".join(lines), citations=cites.used())
 
@@ -295,6 +295,7 @@ class Books:
     procedures: ProcedureAnswerer
     duties: DutyAnswerer
     places: tuple[list[str], dict[str, set[int]]]
+    rarity: Rarity  # of the words of the passages it sees
 
     @classmethod
     def of(cls, searcher: Searcher, seen: list[dict], config: AnswerConfig) -> Books:
@@ -305,6 +306,7 @@ class Books:
             ProcedureAnswerer(searcher, exclude=hidden, config=config),
             DutyAnswerer(DutyTable(seen), config),
             _places(seen),
+            Rarity.of(searcher, ids),
         )
 
 
@@ -321,17 +323,27 @@ def _books_by_scope(searcher: Searcher, config: AnswerConfig) -> dict[Scope, Boo
     return books
 
 
-def _rarities(searcher: Searcher) -> tuple[dict[str, float], float]:
-    """Inverse document frequency of every folded and plain syllable of the index, and the
-    weight of a word the index does not have."""
-    n = max(1, len(searcher.chunks))
-    df = Counter(
-        t
-        for tokens in searcher.generation.tokens
-        for view in ("folded", "syllables")
-        for t in set(tokens[view])
-    )
-    return {t: math.log(1 + n / c) for t, c in df.items()}, math.log(1 + n)
+@dataclass(frozen=True)
+class Rarity:
+    """Inverse document frequency of every folded and plain syllable of the passages one
+    scope sees, and the weight of a word they do not have: so the public's support scores
+    do not depend on what internal documents say."""
+
+    idf: dict[str, float]
+    unknown: float
+
+    @classmethod
+    def of(cls, searcher: Searcher, ids: frozenset[str]) -> Rarity:
+        rows = [i for i, c in enumerate(searcher.chunks) if c.doc_id in ids]
+        n = max(1, len(rows))
+        tokens = searcher.generation.tokens
+        df = Counter(
+            t for i in rows for view in ("folded", "syllables") for t in set(tokens[i][view])
+        )
+        return cls({t: math.log(1 + n / c) for t, c in df.items()}, math.log(1 + n))
+
+    def weight(self, token: str) -> float:
+        return self.idf.get(token, self.unknown)
 
 
 def _words(q: Question) -> Words:

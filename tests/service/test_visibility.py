@@ -9,8 +9,10 @@ apps once volatile fields (ids, timestamps, timings, request counters) are dropp
 count of internal documents shows either. A route without a recipe below fails
 `test_every_route_has_a_recipe`.
 
-Known and left to the retriever: ranked results' scores still move with internal documents
-(`RANKED`, a strict xfail). The index's size on disk is the one figure not split.
+Ranked results included: the public searches an index of public passages only
+(`retriever.search`, a partition per scope) and its answers weigh words by the public
+passages' rarity (`service.answer.compose.Rarity`), so no score, rank or abstention moves
+with internal documents. The index's size on disk is the one figure not split.
 
 Hash embedder over the two-file tiny corpus, plus one public procedure.
 """
@@ -286,21 +288,7 @@ def test_a_public_caller_never_sees_an_internal_document(apps, route):
             assert response.status_code < 500, response.text
 
 
-# Left to the retriever (retriever/search.py, retriever/fuse.py): `fuse` scales each
-# retriever's scores by its maximum over every passage, internal ones included, before the
-# scope's mask applies, and BM25's statistics count internal passages too. So an internal
-# document that matches a question lowers the scores the public sees, and can turn a public
-# answer into an abstention or back. Strict: once fixed there, these start passing and fail.
-RANKED = {"POST /api/search", "POST /api/ask", "POST /api/ask/stream", "GET /api/procedures"}
-RANKING_LEAK = pytest.mark.xfail(
-    strict=True,
-    reason="public scores are scaled with internal passages in the corpus (retriever.fuse)",
-)
-
-
-@pytest.mark.parametrize(
-    "route", [pytest.param(r, marks=RANKING_LEAK) if r in RANKED else r for r in ROUTES]
-)
+@pytest.mark.parametrize("route", ROUTES)
 def test_a_public_caller_gets_the_same_with_or_without_internal_documents(apps, route):
     for request in RECIPES[route](internal_plan(apps)):
         secret, plain = exchange(apps, request)
