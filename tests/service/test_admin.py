@@ -580,15 +580,9 @@ def test_ingesting_a_folder_makes_its_noi_bo_files_internal(tmp_path, hash_embed
     assert visibility == {"dan-hoa-2026": "public", "kiem-tra": "internal"}
     assert engine.searcher.internal_ids == frozenset({"kiem-tra"})
     assert all(h.chunk.doc_id != "kiem-tra" for h in engine.search(INTERNAL_QUESTION, k=10))
-    assert (
-        engine.search(INTERNAL_QUESTION, k=10, scope=Scope.OFFICER)[0].chunk.doc_id
-        == "kiem-tra"
-    )
+    assert engine.search(INTERNAL_QUESTION, k=10, scope=Scope.OFFICER)[0].chunk.doc_id == "kiem-tra"
     assert all(c["doc_id"] != "kiem-tra" for c in engine.ask(INTERNAL_QUESTION).citations)
-    assert (
-        engine.ask(INTERNAL_QUESTION, scope=Scope.OFFICER).citations[0]["doc_id"]
-        == "kiem-tra"
-    )
+    assert engine.ask(INTERNAL_QUESTION, scope=Scope.OFFICER).citations[0]["doc_id"] == "kiem-tra"
 
 
 def test_moving_a_file_out_of_noi_bo_and_back_changes_its_visibility(tmp_path, hash_embedder):

@@ -289,7 +289,10 @@ def test_soon_due_counts_from_today(engine):
 
     today = datetime.date(2026, 11, 21)
     asked = DutyQuestion.read(
-        "An Khánh việc nào sắp đến hạn?", ("an khanh",), engine.answerer.books(Scope.PUBLIC).duties.table, today
+        "An Khánh việc nào sắp đến hạn?",
+        ("an khanh",),
+        engine.answerer.books(Scope.PUBLIC).duties.table,
+        today,
     )
     assert asked.period.start == today and asked.period.end == today + datetime.timedelta(
         days=SOON_DAYS
