@@ -131,6 +131,20 @@ class Procedure:
         return cls(**values)
 
 
+    @classmethod
+    def from_stored(cls, data: dict) -> Procedure:
+        """A record as the index stored it (`to_json` output, already normalised): the same
+        record as `from_json` gives, without normalising every value again (that costs
+        about 3.6 ms a record, 10 s to load the portal's 2,642)."""
+        values = dict(data)
+        values["channels"] = tuple(_channel(c) for c in values.get("channels") or ())
+        values["dossier"] = tuple(DossierItem(**d) for d in values.get("dossier") or ())
+        values["legal_basis"] = tuple(LegalBasis(**b) for b in values.get("legal_basis") or ())
+        for key in ("steps", "conditions", "notes", "problems", "variants"):
+            values[key] = tuple(values.get(key) or ())
+        return cls(**values)
+
+
 def _channel(data: dict) -> Channel:
     amounts = tuple(tuple(a) for a in data.get("fee_amounts") or ())
     if (

@@ -30,7 +30,7 @@ from ingest import DUTIES_VERSION, FILE_TYPES, Chunk, Document, IngestError
 from retriever import segment
 from retriever.dense import DenseIndex, Embedder
 from retriever.segment import TokenViews
-from retriever.store import FORMAT_VERSION, IndexMissing, Store
+from retriever.store import FORMAT_VERSION, IndexedDocument, IndexMissing, Store
 
 Progress = Callable[[str], None]
 
@@ -119,7 +119,7 @@ class Rows:
 
     key: str
     entry: dict
-    documents: list[dict]
+    documents: list[IndexedDocument]
     chunks: list[Chunk]
     tokens: list[TokenViews]
     vectors: np.ndarray
@@ -134,7 +134,8 @@ class Previous:
     name: str | None = None
     reusable: bool = False
     sources: dict[str, dict] = field(default_factory=dict)  # source key → manifest entry
-    documents: dict[str, list[dict]] = field(default_factory=dict)  # doc_id → its records
+    # doc_id → its records
+    documents: dict[str, list[IndexedDocument]] = field(default_factory=dict)
     rows: dict[str, list[int]] = field(default_factory=dict)  # doc_id → its chunks' rows
     chunks: list[Chunk] = field(default_factory=list)
     tokens: list[TokenViews] = field(default_factory=list)
@@ -149,10 +150,10 @@ class Previous:
         sources = generation.manifest["sources"]
         if not all(generation.manifest.get(k) == v for k, v in settings.items()):
             return cls(generation.name, False, sources)
-        documents: dict[str, list[dict]] = {}
+        documents: dict[str, list[IndexedDocument]] = {}
         rows: dict[str, list[int]] = {}
         for d in generation.documents:
-            documents.setdefault(d["doc_id"], []).append(d)
+            documents.setdefault(d.doc_id, []).append(d)
         for i, c in enumerate(generation.chunks):
             rows.setdefault(c.doc_id, []).append(i)
         return cls(
@@ -201,12 +202,12 @@ class Previous:
         index; so is a file whose visibility is not the one recorded (indexes from before it
         was)."""
         return any(
-            d.get("visibility", "public") != visibility
-            or (d.get("kind") == "plan" and d.get("duties_version") != DUTIES_VERSION)
+            (d.visibility or "public") != visibility
+            or (d.kind == "plan" and d.duties_version != DUTIES_VERSION)
             for d in self._documents_of(entry)
         )
 
-    def _documents_of(self, entry: dict) -> list[dict]:
+    def _documents_of(self, entry: dict) -> list[IndexedDocument]:
         return [d for doc_id in entry["doc_ids"] for d in self.documents.get(doc_id, [])]
 
 
@@ -221,7 +222,7 @@ def read_source(source: Source, owners: dict[str, str], embedder: Embedder) -> R
     except Exception as exc:  # noqa: BLE001 - a file that trips a bug must not cost the other files
         return f"lỗi khi xử lý tệp ({type(exc).__name__}); hãy báo cho quản trị viên"
     doc_ids: list[str] = []
-    documents: list[dict] = []
+    documents: list[IndexedDocument] = []
     chunks: list[Chunk] = []
     for doc in docs:
         doc_id = _unique_id(doc.doc_id, source.key, owners)
@@ -247,7 +248,7 @@ def read_source(source: Source, owners: dict[str, str], embedder: Embedder) -> R
     )
 
 
-def _document_record(doc: Document, found: ingest.Records, source: Source) -> dict:
+def _document_record(doc: Document, found: ingest.Records, source: Source) -> IndexedDocument:
     """What documents.jsonl keeps of a document: its metadata, text and where it came from."""
     record = {
         **doc.meta(),
@@ -259,7 +260,7 @@ def _document_record(doc: Document, found: ingest.Records, source: Source) -> di
     if doc.kind == "plan":  # its duties, extracted once here and served from the index
         record["duties"] = [d.to_json() for d in found.duties]
         record["duties_version"] = DUTIES_VERSION
-    return record
+    return IndexedDocument.from_json(record)
 
 
 def _embed(chunks: list[Chunk], embedder: Embedder) -> np.ndarray:

@@ -12,11 +12,14 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from collections.abc import Sequence
+
 from corpus.vocabulary import TASK_FILLER
 from ingest.duty import Duty
 from ingest.textnorm import fold
 from ingest.units import unit_key
 from retriever import segment
+from retriever.store import IndexedDocument
 
 _MAX_UNIT_WORDS = 9  # the longest unit name a question spells out (`Văn phòng Hội đồng nhân dân …`)
 
@@ -33,11 +36,11 @@ class Period:
 
 
 class DutyTable:
-    def __init__(self, documents: list[dict]):
-        self.duties: list[Duty] = [
-            Duty.from_json(d) for doc in documents for d in doc.get("duties") or []
-        ]
-        self.sources = {doc["doc_id"]: doc.get("source") for doc in documents if doc.get("duties")}
+    def __init__(self, documents: Sequence[IndexedDocument]):
+        self.duties: list[Duty] = [d for doc in documents for d in doc.duties]
+        self.sources: dict[str, str | None] = {
+            doc.doc_id: doc.source for doc in documents if doc.duties
+        }
         # Worked out once per duty, not per question: unit keys by role, and the words of the task.
         self._keys = {
             d.id: {

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from retriever.search import Filters
+    from retriever.store import IndexedDocument
 
 
 class Scope(StrEnum):
@@ -30,9 +31,9 @@ def visible(scope: Scope, visibility: str | None) -> bool:
     return visibility != "internal" or scope is not Scope.PUBLIC
 
 
-def documents_for(scope: Scope, documents: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def documents_for(scope: Scope, documents: Iterable[IndexedDocument]) -> list[IndexedDocument]:
     """The documents (index records) that `scope` may see."""
-    return [d for d in documents if visible(scope, d.get("visibility"))]
+    return [d for d in documents if visible(scope, d.visibility)]
 
 
 def scoped(filters: Filters | None, scope: Scope) -> Filters:

@@ -25,7 +25,7 @@ from retriever.lexical import BM25
 from retriever.lexicon import Lexicon
 from retriever.scope import Scope, visible
 from retriever.segment import TokenViews
-from retriever.store import Generation
+from retriever.store import Generation, IndexedDocument
 
 MODES = ("bm25_syllables", "bm25_words", "bm25_folded", "dense", "hybrid")
 
@@ -72,10 +72,9 @@ class Hit:
         }
 
 
-def internal_ids(documents: list[dict]) -> frozenset[str]:
+def internal_ids(documents: list[IndexedDocument]) -> frozenset[str]:
     """Documents the public may not see (internal ones): answered to officers only."""
-    hidden = (d for d in documents if not visible(Scope.PUBLIC, d.get("visibility")))
-    return frozenset(d["doc_id"] for d in hidden)
+    return frozenset(d.doc_id for d in documents if not visible(Scope.PUBLIC, d.visibility))
 
 
 @dataclass(frozen=True)

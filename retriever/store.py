@@ -22,9 +22,11 @@ import json
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.duty import Duty
+from ingest.procedure import Procedure
 from ingest.records import Chunk
 from retriever.dense import DenseIndex
 from retriever.segment import TokenViews
@@ -38,13 +40,68 @@ class IndexMissing(Exception):
     """No usable index in the data folder; the message says how to build one."""
 
 
+@dataclass(frozen=True)
+class IndexedDocument:
+    """What the index keeps of one document (a line of documents.jsonl): what it says about
+    itself, its cleaned text, where it came from, who may see it, and its records: a plan's
+    duties, a procedure's record. Read from JSON once when a generation loads; written back
+    exactly as it was read (`to_json`)."""
+
+    doc_id: str
+    source: str
+    kind: str  # "plan" | "procedure"
+    title: str
+    text: str
+    commune: str | None = None
+    province: str | None = None
+    year: int | None = None
+    number: str | None = None
+    chunks: int = 0
+    path: str = ""
+    visibility: str | None = None  # None: indexed before visibility was recorded (public)
+    duties: tuple[Duty, ...] = ()
+    duties_version: int | None = None  # the duty extractor that read it (plans only)
+    procedure: Procedure | None = None
+    stored: dict = field(default_factory=dict, repr=False, compare=False)  # the JSON line
+
+    @classmethod
+    def from_json(cls, data: dict) -> IndexedDocument:
+        procedure = data.get("procedure")
+        return cls(
+            doc_id=data["doc_id"],
+            source=data["source"],
+            kind=data["kind"],
+            title=data["title"],
+            text=data["text"],
+            commune=data.get("commune"),
+            province=data.get("province"),
+            year=data.get("year"),
+            number=data.get("number"),
+            chunks=data.get("chunks", 0),
+            path=data.get("path", ""),
+            visibility=data.get("visibility"),
+            duties=tuple(Duty.from_json(d) for d in data.get("duties") or ()),
+            duties_version=data.get("duties_version"),
+            procedure=Procedure.from_stored(procedure) if procedure else None,
+            stored=data,
+        )
+
+    def to_json(self) -> dict:
+        return dict(self.stored)
+
+    def meta(self) -> dict:
+        """What /api/documents lists of it: everything but its text, path and records."""
+        hidden = ("text", "path", "procedure", "duties")
+        return {k: v for k, v in self.stored.items() if k not in hidden}
+
+
 @dataclass
 class Generation:
     """A loaded, verified generation."""
 
     name: str
     manifest: dict
-    documents: list[dict]  # metadata and cleaned text of each document
+    documents: list[IndexedDocument]
     chunks: list[Chunk]
     tokens: list[TokenViews]  # per chunk, its text in each BM25 view
     dense: DenseIndex
@@ -134,7 +191,9 @@ class Store:
         return Generation(
             name=name,
             manifest=manifest,
-            documents=_read_jsonl(folder / "documents.jsonl"),
+            documents=[
+                IndexedDocument.from_json(d) for d in _read_jsonl(folder / "documents.jsonl")
+            ],
             chunks=chunks,
             tokens=[TokenViews.from_json(row["tokens"]) for row in rows],
             dense=dense,
@@ -143,7 +202,7 @@ class Store:
     def write(
         self,
         manifest: dict,
-        documents: list[dict],
+        documents: list[IndexedDocument],
         chunks: list[Chunk],
         tokens: list[TokenViews],
         dense: DenseIndex,
@@ -157,7 +216,7 @@ class Store:
         (tmp / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
         )
-        _write_jsonl(tmp / "documents.jsonl", documents)
+        _write_jsonl(tmp / "documents.jsonl", [d.to_json() for d in documents])
         _write_jsonl(
             tmp / "chunks.jsonl",
             [{"chunk": c.to_json(), "tokens": t.to_json()} for c, t in zip(chunks, tokens)],

@@ -32,6 +32,7 @@ from starlette.exceptions import HTTPException
 from ingest.textnorm import fold
 
 if TYPE_CHECKING:
+    from retriever.store import IndexedDocument
     from service.engine import Engine
 
 FOLDERS = {"public": "cong-khai", "internal": "noi-bo"}
@@ -124,9 +125,7 @@ def _check_text(data: bytes, suffix: str) -> None:
         except json.JSONDecodeError:
             raise _not_a(suffix) from None
         if not (isinstance(record, dict) and ("ma_thu_tuc" in record or "code" in record)):
-            raise Refused(
-                422, "not_a_procedure", "Tệp JSON không phải bản ghi thủ tục hành chính."
-            )
+            raise Refused(422, "not_a_procedure", "Tệp JSON không phải bản ghi thủ tục hành chính.")
 
 
 _CHECKS = {".pdf": _check_pdf, ".docx": _check_docx}
@@ -170,11 +169,11 @@ class Uploads:
 
     def listing(self, engine: Engine | None) -> list[dict]:
         """Every uploaded file with its visibility and whether the index holds it yet."""
-        indexed: dict[str, list[dict]] = {}
+        indexed: dict[str, list[IndexedDocument]] = {}
         searcher = engine.searcher if engine is not None else None
         if searcher is not None:  # the engine is ready
             for d in searcher.generation.documents:
-                indexed.setdefault(Path(d.get("path", "")).name, []).append(d)
+                indexed.setdefault(Path(d.path).name, []).append(d)
         return [
             _row(path, visibility, indexed.get(path.name, []))
             for visibility, folder in FOLDERS.items()
@@ -225,13 +224,13 @@ def _files(folder: Path) -> list[Path]:
     return sorted(folder.glob("[!.]*")) if folder.is_dir() else []
 
 
-def _row(path: Path, visibility: str, docs: list[dict]) -> dict:
+def _row(path: Path, visibility: str, docs: list[IndexedDocument]) -> dict:
     return {
         "stored_as": path.name,
         "visibility": visibility,
         "size": path.stat().st_size,
         "status": "indexed" if docs else "pending",
-        "doc_ids": [d["doc_id"] for d in docs],
-        "titles": [d.get("title") for d in docs],
-        "chunks": sum(d.get("chunks", 0) for d in docs),
+        "doc_ids": [d.doc_id for d in docs],
+        "titles": [d.title for d in docs],
+        "chunks": sum(d.chunks for d in docs),
     }

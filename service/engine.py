@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ingest.duty import Duty
+from ingest.procedure import Procedure
 from ingest.textnorm import fold
 from retriever import segment
 from retriever.build import Progress, Report, update
@@ -180,9 +181,9 @@ class Engine:
         rows = []
         for doc_id, score in ranked:
             record = book.records[doc_id]
-            if wanted_field and wanted_field not in fold(record.get("field") or ""):
+            if wanted_field and wanted_field not in fold(record.field or ""):
                 continue
-            if wanted_level and wanted_level not in fold(record.get("level") or ""):
+            if wanted_level and wanted_level not in fold(record.level or ""):
                 continue
             rows.append(_summary(doc_id, record, score))
         return {"total": len(rows), "procedures": rows[offset : offset + limit]}
@@ -194,8 +195,9 @@ class Engine:
         if doc_id is None:
             return None
         record = book.records[doc_id]
-        others = [d for d, r in book.records.items() if r["code"] == record["code"] and d != doc_id]
-        return {**_summary(doc_id, record, None), "record": record, "other_sources": others}
+        others = [d for d, r in book.records.items() if r.code == record.code and d != doc_id]
+        summary = _summary(doc_id, record, None)
+        return {**summary, "record": record.to_json(), "other_sources": others}
 
     def duties(
         self,
@@ -214,26 +216,22 @@ class Engine:
     def documents(self, scope: Scope = Scope.PUBLIC) -> list[dict]:
         """The ingested documents `scope` may see, without their text and records."""
         generation = self.current().searcher.generation
-        return [
-            {k: v for k, v in d.items() if k not in ("text", "path", "procedure", "duties")}
-            for d in documents_for(scope, generation.documents)
-        ]
+        return [d.meta() for d in documents_for(scope, generation.documents)]
 
 
-def _summary(doc_id: str, record: dict, score: float | None) -> dict:
-    channels = record.get("channels") or []
+def _summary(doc_id: str, record: Procedure, score: float | None) -> dict:
     return {
-        "id": record["code"],
-        "code": record["code"],
+        "id": record.code,
+        "code": record.code,
         "doc_id": doc_id,
-        "name": record["name"],
-        "level": record.get("level"),
-        "field": record.get("field"),
-        "agency": record.get("implementing_agency") or record.get("competent_agency"),
-        "online": record.get("online"),
-        "channels": [c["channel"] for c in channels],
-        "origin": record.get("origin"),
-        "source_url": record.get("source_url"),
+        "name": record.name,
+        "level": record.level,
+        "field": record.field,
+        "agency": record.implementing_agency or record.competent_agency,
+        "online": record.online,
+        "channels": [c.channel for c in record.channels],
+        "origin": record.origin,
+        "source_url": record.source_url,
         "score": round(score, 4) if score is not None else None,
     }
 

@@ -27,6 +27,7 @@ from ingest.textnorm import fold
 from retriever.duties import DutyTable
 from retriever.scope import Scope, documents_for, scoped
 from retriever.search import Filters, Hit, Searcher
+from retriever.store import IndexedDocument
 from service.answer.cite import Citations
 from service.answer.config import AnswerConfig
 from service.answer.duties import DutyAnswerer, DutyQuestion
@@ -298,9 +299,9 @@ class Books:
     rarity: Rarity  # of the words of the passages it sees
 
     @classmethod
-    def of(cls, searcher: Searcher, seen: list[dict], config: AnswerConfig) -> Books:
-        ids = frozenset(d["doc_id"] for d in seen)
-        hidden = frozenset(d["doc_id"] for d in searcher.generation.documents) - ids
+    def of(cls, searcher: Searcher, seen: list[IndexedDocument], config: AnswerConfig) -> Books:
+        ids = frozenset(d.doc_id for d in seen)
+        hidden = frozenset(d.doc_id for d in searcher.generation.documents) - ids
         return cls(
             ids,
             ProcedureAnswerer(searcher, exclude=hidden, config=config),
@@ -317,7 +318,7 @@ def _books_by_scope(searcher: Searcher, config: AnswerConfig) -> dict[Scope, Boo
     books: dict[Scope, Books] = {}
     for scope in Scope:
         seen = documents_for(scope, searcher.generation.documents)
-        ids = frozenset(d["doc_id"] for d in seen)
+        ids = frozenset(d.doc_id for d in seen)
         same = next((b for b in books.values() if b.ids == ids), None)
         books[scope] = same or Books.of(searcher, seen, config)
     return books
@@ -398,19 +399,17 @@ def _line(unit: str, hit: Hit, cites: Citations, bullet: bool = False) -> str:
     return f"{'- ' if bullet else ''}{body} [{n}]"
 
 
-def _places(docs: list[dict]) -> tuple[list[str], dict[str, set[int]]]:
+def _places(docs: list[IndexedDocument]) -> tuple[list[str], dict[str, set[int]]]:
     """The communes these documents cover, by name, and the years each commune's plans cover."""
-    names = sorted({d["commune"] for d in docs if d.get("commune")})
-    return names, {
-        fold(d["commune"] or ""): _years_covered(d) for d in docs if d.get("kind") != "procedure"
-    }
+    names = sorted({d.commune for d in docs if d.commune})
+    return names, {fold(d.commune or ""): _years_covered(d) for d in docs if d.kind != "procedure"}
 
 
-def _years_covered(document: dict) -> set[int]:
-    match = re.search(r"giai đoạn\s+(\d{4})\s*[-–]\s*(\d{4})", document.get("title", ""))
+def _years_covered(document: IndexedDocument) -> set[int]:
+    match = re.search(r"giai đoạn\s+(\d{4})\s*[-–]\s*(\d{4})", document.title)
     if match:
         return set(range(int(match.group(1)), int(match.group(2)) + 1))
-    return {document["year"]} if document.get("year") else set()
+    return {document.year} if document.year else set()
 
 
 def _span(years: set[int]) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from corpus.vocabulary import PROCEDURE_NAME_FILLER
-from ingest.procedure import FIELDS, field_of
+from ingest.procedure import FIELDS, Procedure, field_of
 from ingest.records import Chunk
 from retriever import segment
 from retriever.search import Hit, Searcher
@@ -87,21 +87,20 @@ class ProcedureAnswerer:
         for c in searcher.chunks:
             if c.kind == "procedure" and c.doc_id not in exclude:
                 self.chunks.setdefault(c.doc_id, {}).setdefault(field_of(c) or "", []).append(c)
-        self.records: dict[str, dict] = {}
+        self.records: dict[str, Procedure] = {}
         self.preferred: dict[str, str] = {}  # code → doc_id (catalogue over portal over list)
         # Keyed by a record's origin, which may be missing: then it ranks last (3).
         rank: dict[str | None, int] = {"catalogue": 0, "portal": 1, "list": 2}
         for d in searcher.generation.documents:
-            record = d.get("procedure")
-            if not record or d["doc_id"] in exclude:
+            record = d.procedure
+            if record is None or d.doc_id in exclude:
                 continue
-            self.records[d["doc_id"]] = record
-            code = record["code"]
-            current = self.preferred.get(code)
-            if current is None or rank.get(record.get("origin"), 3) < rank.get(
-                self.records[current].get("origin"), 3
+            self.records[d.doc_id] = record
+            current = self.preferred.get(record.code)
+            if current is None or rank.get(record.origin, 3) < rank.get(
+                self.records[current].origin, 3
             ):
-                self.preferred[code] = d["doc_id"]
+                self.preferred[record.code] = d.doc_id
 
     def __bool__(self) -> bool:
         return bool(self.records)
@@ -111,7 +110,7 @@ class ProcedureAnswerer:
 
     def code_of_doc(self, doc_id: str) -> str | None:
         record = self.records.get(doc_id)
-        return record["code"] if record else None
+        return record.code if record else None
 
     def choose(
         self, hits: list[Hit], query_tokens: set[str] | frozenset[str] = frozenset()
@@ -132,7 +131,7 @@ class ProcedureAnswerer:
                 )
             if code not in best or score > best[code].score:
                 doc_id = self.preferred[code]
-                best[code] = Choice(code, doc_id, self.records[doc_id]["name"], score)
+                best[code] = Choice(code, doc_id, self.records[doc_id].name, score)
         if query_tokens:
             best = {
                 code: Choice(
@@ -152,7 +151,7 @@ class ProcedureAnswerer:
         người Hàn Quốc` → the one with a foreign element); the record itself when none matches
         more of the question than the record's own name does (`thông báo lưu trú là gì, khác
         đăng ký tạm trú chỗ nào` is about the record that lists `Đăng ký tạm trú`)."""
-        own = self.records[self.preferred[code]]["name"]
+        own = self.records[self.preferred[code]].name
         best, best_found = (
             code,
             max(1, len(query_tokens & {t for t in segment.folded(own) if "_" in t})),

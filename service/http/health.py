@@ -23,7 +23,7 @@ router = APIRouter()
 def public_figures(generation: Generation) -> tuple[int, int]:
     """(documents, passages) of a generation that the public may see."""
     documents = documents_for(Scope.PUBLIC, generation.documents)
-    visible = {d["doc_id"] for d in documents}
+    visible = {d.doc_id for d in documents}
     return len(documents), sum(c.doc_id in visible for c in generation.chunks)
 
 

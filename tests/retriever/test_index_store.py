@@ -63,7 +63,7 @@ def test_removed_file_is_removed_and_other_roots_are_kept(tiny_corpus, tmp_path,
     )
     added = update([extra], store, hash_embedder)
     assert added.added == ["loc-binh.txt"] and not added.removed
-    assert {d["doc_id"] for d in store.load().documents} == {
+    assert {d.doc_id for d in store.load().documents} == {
         "dan-hoa-2026",
         "duc-an-2026",
         "loc-binh",
@@ -71,7 +71,7 @@ def test_removed_file_is_removed_and_other_roots_are_kept(tiny_corpus, tmp_path,
     (tiny_corpus / "duc-an-2026.md").unlink()
     report = _ingest(tiny_corpus, store, hash_embedder)
     assert report.removed == ["duc-an-2026.md"]
-    doc_ids = {d["doc_id"] for d in store.load().documents}
+    doc_ids = {d.doc_id for d in store.load().documents}
     assert doc_ids == {"dan-hoa-2026", "loc-binh"}
 
 

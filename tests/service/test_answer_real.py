@@ -13,7 +13,7 @@ DECLINE = load_gold(ROOT / "eval" / "gold" / "decline.jsonl")
 
 
 def test_every_citation_is_a_verbatim_slice_of_its_cleaned_source(real_engine):
-    sources = {d["doc_id"]: d["text"] for d in real_engine.searcher.generation.documents}
+    sources = {d.doc_id: d.text for d in real_engine.searcher.generation.documents}
     checked = 0
     for item in GOLD:
         result = real_engine.ask(item["question"])

@@ -243,7 +243,7 @@ def test_a_duty_the_plans_do_not_give_is_declined(client):
 
 
 def test_sources_are_verbatim_slices_of_the_documents(engine):
-    texts = {d["doc_id"]: d["text"] for d in engine.searcher.generation.documents}
+    texts = {d.doc_id: d.text for d in engine.searcher.generation.documents}
     for d in engine.duties():
         assert texts[d.doc_id][d.start : d.end] == d.text
 

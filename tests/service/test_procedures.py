@@ -710,7 +710,7 @@ def test_build_indexes_every_readable_file_and_reports_the_corrupt_one(built):
     )
     assert report.removed == [] and report.generation
 
-    documents = {d["doc_id"]: d for d in built["store"].load().documents}
+    documents = {d.doc_id: d for d in built["store"].load().documents}
     assert set(documents) == {
         "tthc-1.001193",
         "tthc-2.000815",
@@ -718,33 +718,33 @@ def test_build_indexes_every_readable_file_and_reports_the_corrupt_one(built):
         "dm-1.900901",
         "dm-1.900902",
     }
-    assert {d["kind"] for d in documents.values()} == {"procedure"}
-    assert documents["dvcqg-1.001193"]["procedure"]["origin"] == "portal"
-    assert all(d["chunks"] > 0 for d in documents.values())
+    assert {d.kind for d in documents.values()} == {"procedure"}
+    assert documents["dvcqg-1.001193"].procedure.origin == "portal"
+    assert all(d.chunks > 0 for d in documents.values())
 
 
 def test_xlsx_rows_become_list_procedures(built):
-    documents = {d["doc_id"]: d for d in built["store"].load().documents}
+    documents = {d.doc_id: d for d in built["store"].load().documents}
 
     for code, name, ministry, agency, field in LIST_ROWS:
-        record = documents[f"dm-{code}"]["procedure"]
-        assert record["origin"] == "list"
-        assert (record["code"], record["name"], record["ministry"], record["field"]) == (
+        record = documents[f"dm-{code}"].procedure
+        assert record.origin == "list"
+        assert (record.code, record.name, record.ministry, record.field) == (
             code,
             name,
             ministry,
             field,
         )
     assert (
-        documents["dm-1.900901"]["procedure"]["implementing_agency"]
+        documents["dm-1.900901"].procedure.implementing_agency
         == "Ủy ban nhân dân cấp xã; Công an cấp xã"
     )
-    assert documents["dm-1.900901"]["source"] == "danh-sach.xlsx"
+    assert documents["dm-1.900901"].source == "danh-sach.xlsx"
 
 
 def test_chunks_in_the_index_are_slices_of_their_documents(built):
     generation = built["store"].load()
-    texts = {d["doc_id"]: d["text"] for d in generation.documents}
+    texts = {d.doc_id: d.text for d in generation.documents}
     for c in generation.chunks:
         assert texts[c.doc_id][c.start : c.end] == c.text
         assert field_of(c) in FIELDS
@@ -1090,7 +1090,7 @@ def _check_answer(engine, question: str, code: str):
     assert answer.citations, question
     codes = {c.get("procedure_code") for c in answer.citations}
     assert codes == {code}, (question, codes)
-    texts = {d["doc_id"]: d["text"] for d in engine.searcher.generation.documents}
+    texts = {d.doc_id: d.text for d in engine.searcher.generation.documents}
     for c in answer.citations:
         assert c["text"] and c["text"] in texts[c["doc_id"]], (question, c["section"])
     for line in answer.answer.split("\n"):
