@@ -170,10 +170,12 @@ class Engine:
     ) -> dict:
         """Procedures, one per code (the catalogue's record before the portal's): ranked by
         `query` when given, else by code; filtered by field (lĩnh vực) and level (cấp)."""
-        book = self.current().extractive.books(Scope.PUBLIC).procedures
+        snap = self.current()  # the book and the search from one snapshot
+        book = snap.extractive.books(Scope.PUBLIC).procedures
         ranked: list[tuple[str, float | None]]  # no score when listed by code
         if query.strip():
-            hits = self.search(query, k=50, filters=Filters(kind="procedure"))
+            only = scoped(Filters(kind="procedure"), Scope.PUBLIC)
+            hits = snap.searcher.search(query, k=50, filters=only)
             ranked = [(c.doc_id, c.score) for c in book.choose(hits)]
         else:
             ranked = [(doc_id, None) for _, doc_id in sorted(book.preferred.items())]
