@@ -126,7 +126,6 @@ class Searcher:
         self.weights_diacritic = weights_diacritic or WEIGHTS_DIACRITIC
         self.weights_folded = weights_folded or WEIGHTS_FOLDED
         self._communes = np.array([fold(c.commune or "") for c in self.chunks])
-        self.known_communes = sorted({c for c in self._communes if c}, key=len, reverse=True)
         self._kinds = np.array([c.kind for c in self.chunks])
         self._years = np.array([c.year or 0 for c in self.chunks])
         self.internal_ids = internal_ids(generation.documents)
@@ -140,16 +139,27 @@ class Searcher:
             Scope.OFFICER: everything,
             Scope.ADMIN: everything,
         }
+        # The communes each scope's documents cover, longest name first: a commune only
+        # internal documents name is unknown to the public, as if they did not exist.
+        self._known = {
+            scope: sorted({c for c in self._communes[part.visible] if c}, key=len, reverse=True)
+            for scope, part in self._partitions.items()
+        }
+        self.known_communes = self._known[Scope.OFFICER]
 
     def lexical(self, view: str, scope: Scope = Scope.PUBLIC) -> BM25:
         """The BM25 index of one view (`bm25_words`, `bm25_syllables`, `bm25_folded`) over
         the passages `scope` may see."""
         return self._partitions[scope].bm25[view]
 
-    def named_communes(self, query: str) -> list[str]:
+    def communes(self, scope: Scope = Scope.PUBLIC) -> list[str]:
+        """The communes (folded, longest first) of the documents `scope` may see."""
+        return self._known[scope]
+
+    def named_communes(self, query: str, scope: Scope = Scope.PUBLIC) -> list[str]:
         """Communes of the corpus that the question names, folded (`dan hoa`)."""
         words = " " + " ".join(_WORD.findall(fold(normalize(query)))) + " "
-        return [c for c in self.known_communes if f" {c} " in words]
+        return [c for c in self._known[scope] if f" {c} " in words]
 
     def mask(self, filters: Filters | None, query: str = "") -> np.ndarray:
         """Which chunks may answer: explicit filters, else the communes the question names."""
@@ -157,7 +167,7 @@ class Searcher:
         filters = filters or Filters()
         if filters.commune:
             mask &= self._communes == fold(filters.commune.strip())
-        elif query and (named := self.named_communes(query)):
+        elif query and (named := self.named_communes(query, filters.scope)):
             mask &= np.isin(self._communes, named)
         if filters.kind:
             mask &= self._kinds == filters.kind

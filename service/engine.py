@@ -65,7 +65,8 @@ class Engine:
         # first questions to a fresh server failed with 500 (tests/test_load_script.py).
         segment.words("khởi động")
         extractive = Extractive(searcher, self.config)
-        reader = Reader(searcher.known_communes, extractive.phrases, self.lexicon)
+        communes = {scope: searcher.communes(scope) for scope in Scope}
+        reader = Reader(communes, extractive.phrases, self.lexicon)
         self.snapshot = Snapshot(searcher, reader, extractive)
 
     def current(self) -> Snapshot:
@@ -134,8 +135,8 @@ class Engine:
         # An officer's conversation (internal documents) is never continued on the public side.
         thread = f"officer:{session}" if scope is not Scope.PUBLIC else session
         history = self.conversations.history(thread)
-        understood = self._follow_up(question, history, snap)
-        asked = snap.reader.read(understood, k=k, given=filters)
+        understood = self._follow_up(question, history, snap, scope)
+        asked = snap.reader.read(understood, k=k, given=filters, scope=scope)
         answerer: Answerer = snap.extractive
         if self.generator is not None:  # the LLM writes over the extractive answer
             answerer = Written(snap.extractive, self.generator)
@@ -155,7 +156,7 @@ class Engine:
         self.conversations.add(thread, turn_of(understood, answer))
         yield answer
 
-    def _follow_up(self, question: str, history: list[Turn], snap: Snapshot) -> str:
+    def _follow_up(self, question: str, history: list[Turn], snap: Snapshot, scope: Scope) -> str:
         """A follow-up (`còn lệ phí thì sao?`) read with the conversation; else as typed."""
         if not history or not is_follow_up(question):
             return question
@@ -163,7 +164,9 @@ class Engine:
             condensed = self.generator.condense([(t.question, t.answer) for t in history], question)
             if condensed:
                 return condensed
-        return resolve(question, history[-1], snap.searcher.named_communes)
+        return resolve(
+            question, history[-1], lambda text: snap.searcher.named_communes(text, scope)
+        )
 
     def procedures(
         self, query: str = "", field: str = "", level: str = "", limit: int = 20, offset: int = 0

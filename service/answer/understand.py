@@ -7,12 +7,14 @@ Everything is matched on the folded question, so `ai chu tri` works like `ai ch�
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from corpus.vocabulary import NOT_PLACE_NAMES, QUESTION_FRAME_WORDS
 from ingest.textnorm import fold, has_diacritics, normalize
 from retriever import segment
 from retriever.lexicon import Lexicon
+from retriever.scope import Scope
 from retriever.search import Filters
 
 INTENTS = ("who", "when", "how_much", "yes_no", "list", "what")
@@ -112,6 +114,7 @@ class Question:
     # Procedure fields asked for (PROCEDURE_FIELDS), most specific first.
     fields: tuple[str, ...] = ()
     # Filled in by `Reader.read` (what the index and the request add to the text):
+    raw: str = ""  # as typed (or as a follow-up was rewritten), before normalising
     k: int = 5  # passages the asker wants cited at most
     given: Filters | None = None  # the asker's own filters (commune, kind, year)
     words: Words | None = None  # its content words
@@ -159,18 +162,22 @@ class Words:
 
 @dataclass(frozen=True)
 class Reader:
-    """Reads a question once, with what the loaded index knows: its communes, its phrases
-    (to tell `xã hội` from `xã Hòa An`) and the lexicon of everyday wording."""
+    """Reads a question once, with what the loaded index knows: the communes each scope's
+    documents cover, its phrases (to tell `xã hội` from `xã Hòa An`) and the lexicon of
+    everyday wording."""
 
-    known_communes: list[str]
+    communes: Mapping[Scope, list[str]]
     phrases: frozenset[str]
     lexicon: Lexicon
 
-    def read(self, text: str, k: int = 5, given: Filters | None = None) -> Question:
-        q = understand(text, self.known_communes, self.phrases)
+    def read(
+        self, text: str, k: int = 5, given: Filters | None = None, scope: Scope = Scope.PUBLIC
+    ) -> Question:
+        q = understand(text, self.communes[scope], self.phrases)
         wordings = self.lexicon.expansions(q.text)
         return replace(
             q,
+            raw=text,
             k=k,
             given=given,
             words=Words.of(q.text),

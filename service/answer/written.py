@@ -57,7 +57,7 @@ class Written:
             return
         answer, sent = extractive, False
         try:
-            for piece in self.generator.stream(question.text, extractive):
+            for piece in self.generator.stream(question.raw or question.text, extractive):
                 if isinstance(piece, Answer):
                     answer = piece
                 else:

@@ -50,6 +50,14 @@ PROCEDURE_NAME = f"Cấp Giấy chứng nhận {MARKER} nội bộ"
 # What must never reach the public: the marker, and the internal records' titles.
 SECRETS = (MARKER, PLAN_TITLE, PROCEDURE_NAME)
 QUESTION = f"Xã Dân Hòa chuyển đổi số {MARKER} thế nào?"
+# A commune only an internal plan covers: to the public it does not exist (the refusal names
+# the communes the public documents cover, and a question naming it is an unknown commune).
+HIDDEN_COMMUNE = "Tân Lập"
+HIDDEN_PLAN = (
+    f"**KẾ HOẠCH\nKiểm tra công vụ năm 2026 xã {HIDDEN_COMMUNE}**\n\n## **I. NHIỆM VỤ**\n"
+    "- Văn phòng HĐND và UBND xã rà soát hồ sơ thủ tục hành chính trong Quý III/2026.\n"
+)
+HIDDEN_QUESTION = f"Xã {HIDDEN_COMMUNE} rà soát hồ sơ thủ tục hành chính khi nào?"
 
 
 def internal_procedure() -> str:
@@ -72,6 +80,7 @@ def corpus(folder: Path, internal: bool) -> Path:
     if internal:
         (folder / "noi-bo").mkdir()
         (folder / "noi-bo" / "kiem-tra-cong-vu.md").write_text(INTERNAL_PLAN, encoding="utf-8")
+        (folder / "noi-bo" / "tan-lap-2026.md").write_text(HIDDEN_PLAN, encoding="utf-8")
         (folder / "noi-bo" / f"{PROCEDURE_CODE}.json").write_text(
             internal_procedure(), encoding="utf-8"
         )
@@ -121,6 +130,7 @@ def _ask(url: str) -> list[Request]:
         {"method": "POST", "url": url, "json": {"question": QUESTION, "session_id": "an-1"}},
         {"method": "POST", "url": url, "json": {"question": MARKER, "k": 20}},
         {"method": "POST", "url": url, "json": {"question": PROCEDURE_NAME}},
+        {"method": "POST", "url": url, "json": {"question": HIDDEN_QUESTION}},
     ]
 
 
@@ -132,7 +142,7 @@ def _get(url: str, **params) -> Request:
 RECIPES: dict[str, Callable[[Path], list[Request]]] = {
     "POST /api/search": lambda _: [
         {"method": "POST", "url": "/api/search", "json": {"query": q, "k": 50}}
-        for q in (QUESTION, MARKER, PROCEDURE_NAME, PLAN_TITLE)
+        for q in (QUESTION, MARKER, PROCEDURE_NAME, PLAN_TITLE, HIDDEN_QUESTION)
     ],
     "POST /api/ask": lambda _: _ask("/api/ask"),
     "POST /api/ask/stream": lambda _: _ask("/api/ask/stream"),
