@@ -91,7 +91,7 @@ def test_killing_ingest_midway_leaves_previous_index_loadable(tmp_path):
     store = Store(data)
     assert store.current_name() == baseline
     loaded = store.load()
-    assert loaded.name == baseline and {d["source"] for d in loaded.documents} == {
+    assert loaded.name == baseline and {d.source for d in loaded.documents} == {
         p.name for p in plans[:2]
     }
     # the next ingest finishes the job
