@@ -145,7 +145,6 @@ class Searcher:
             scope: sorted({c for c in self._communes[part.visible] if c}, key=len, reverse=True)
             for scope, part in self._partitions.items()
         }
-        self.known_communes = self._known[Scope.OFFICER]
 
     def lexical(self, view: str, scope: Scope = Scope.PUBLIC) -> BM25:
         """The BM25 index of one view (`bm25_words`, `bm25_syllables`, `bm25_folded`) over
@@ -201,11 +200,12 @@ class Searcher:
     ) -> list[Hit]:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; one of {MODES}")
+        filters = filters or Filters()
         mask = self.mask(filters, query)
         if not query.strip() or not mask.any():
             return []
         query = self.lexicon.expand(query)
-        scope = filters.scope if filters else Scope.PUBLIC
+        scope = filters.scope
         if mode == "hybrid":
             weights = self.weights_for(query)
             combined = fuse(

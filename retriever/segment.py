@@ -108,8 +108,8 @@ class TokenViews:
         return cls(tuple(data["words"]), tuple(data["syllables"]), tuple(data["folded"]))
 
     def __getitem__(self, view: str) -> tuple[str, ...]:
-        """`views["folded"]`, for callers written when the views were a dict (`service.answer
-        .compose`); new code reads the attribute."""
+        """`views["folded"]`: the stored JSON's keys also read the record (the product itself
+        reads the attributes)."""
         if view not in ("words", "syllables", "folded"):
             raise KeyError(view)
         return getattr(self, view)

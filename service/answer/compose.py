@@ -338,9 +338,9 @@ class Rarity:
         rows = [i for i, c in enumerate(searcher.chunks) if c.doc_id in ids]
         n = max(1, len(rows))
         tokens = searcher.generation.tokens
-        df = Counter(
-            t for i in rows for view in ("folded", "syllables") for t in set(tokens[i][view])
-        )
+        # Each view counts on its own: a syllable without tone marks is in both.
+        views = ((tokens[i].folded, tokens[i].syllables) for i in rows)
+        df = Counter(t for pair in views for view in pair for t in set(view))
         return cls({t: math.log(1 + n / c) for t, c in df.items()}, math.log(1 + n))
 
     def weight(self, token: str) -> float:
