@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ingest: $(STAMP)
-	$(BIN)/tthc ingest corpus/
+	$(BIN)/tthc ingest
 
 serve: ingest
 	$(BIN)/tthc serve --host $(HOST) --port $(PORT)

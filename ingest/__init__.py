@@ -5,6 +5,8 @@
   Vietnamese reason for a file to skip.
 - `records(document)`: what the index keeps of it, its passages (`Chunk`s, cut along the
   headings, or a procedure's fields) and, for a plan, its duties.
+- `level(path)`: the executing level a portal record states, to choose which records a
+  build takes (the commune's, by default).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from ingest.document import READERS, read_documents
 from ingest.duty import VERSION as DUTIES_VERSION
 from ingest.duty import Duty, extract_duties
 from ingest.errors import IngestError
+from ingest.portal import record_level as level
 from ingest.procedure import procedure_chunks
 from ingest.records import Chunk, Document
 
@@ -27,6 +30,7 @@ __all__ = [
     "Document",
     "Duty",
     "IngestError",
+    "level",
     "Records",
     "read",
     "records",

@@ -13,6 +13,7 @@ XLSX lists (code, name, issuing ministry, agency, field) give list-only records.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -98,6 +99,18 @@ _GLUED_KIND = re.compile(
     r"(?<=[a-zà-ỹ.)\]])\s*"
     r"(Luật|Nghị định|Thông tư liên tịch|Thông tư|Quyết định|Nghị quyết)(\s+số)?\s*$"
 )
+
+
+def record_level(path: Path) -> str | None:
+    """The executing level a portal record states (`Cấp tỉnh, Cấp xã`), "" when it states
+    none; None for a file that is not a readable portal record (the reader says why)."""
+    try:
+        raw = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(raw, dict) or "ma_thu_tuc" not in raw:
+        return None
+    return str(raw.get("cap_thuc_hien") or "")
 
 
 def parse_record(raw: dict, ministry: str = "") -> Procedure:

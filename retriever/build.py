@@ -60,8 +60,14 @@ def segmenter_version() -> str:
         return segment.SEGMENTER_VERSION
 
 
-def find_files(paths: list[Path]) -> tuple[list[Path], dict[str, str]]:
-    """Supported files under the paths, sorted; paths that do not exist are failures."""
+Select = Callable[[Path], bool]  # which of the files found a build takes
+
+
+def find_files(
+    paths: list[Path], select: Select | None = None
+) -> tuple[list[Path], dict[str, str]]:
+    """Supported files under the paths (those `select` takes), sorted; paths that do not
+    exist are failures."""
     files: list[Path] = []
     failed: dict[str, str] = {}
     for path in paths:
@@ -77,18 +83,23 @@ def find_files(paths: list[Path]) -> tuple[list[Path], dict[str, str]]:
             files.append(path)
         else:
             failed[str(path)] = "không tìm thấy đường dẫn"
-    return files, failed
+    return [f for f in files if select is None or select(f)], failed
 
 
 def update(
-    paths: list[Path], store: Store, embedder: Embedder, progress: Progress | None = None
+    paths: list[Path],
+    store: Store,
+    embedder: Embedder,
+    progress: Progress | None = None,
+    select: Select | None = None,
 ) -> Report:
-    """Bring the index in `store` up to date with the files under `paths`."""
+    """Bring the index in `store` up to date with the files under `paths` that `select`
+    takes (all by default); indexed files under `paths` it no longer takes are removed."""
     started = time.perf_counter()
     store.root.mkdir(parents=True, exist_ok=True)
     with (store.root / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time; readers never lock
-        report = _update(paths, store, embedder, progress)
+        report = _update(paths, store, embedder, progress, select)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -275,10 +286,14 @@ def _embed(chunks: list[Chunk], embedder: Embedder) -> np.ndarray:
 
 
 def _update(
-    paths: list[Path], store: Store, embedder: Embedder, progress: Progress | None
+    paths: list[Path],
+    store: Store,
+    embedder: Embedder,
+    progress: Progress | None,
+    select: Select | None,
 ) -> Report:
     report = Report()
-    files, report.failed = find_files(paths)
+    files, report.failed = find_files(paths, select)
     roots = [p.resolve() for p in paths if p.exists()]
     settings = {"model": embedder.name, "dim": embedder.dim, "segmenter": segmenter_version()}
     previous = Previous.load(store, settings)

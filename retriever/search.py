@@ -6,7 +6,8 @@ Modes (all measured by `tthc eval`): `bm25_syllables`, `bm25_words`, `bm25_folde
 A question that names a commune of the corpus (`xã Dân Hòa`, `xa dan hoa`) is searched in
 that commune's documents only, unless the caller filtered by commune already: the plans
 repeat each other almost word for word, and a look-alike sentence from another commune is
-a wrong answer, not a near miss.
+a wrong answer, not a near miss. A search among procedures only is not narrowed so: a
+procedure is national, and `tôi ở xã Dân Hòa, đăng ký kết hôn cần gì` asks about it.
 """
 
 from __future__ import annotations
@@ -166,7 +167,11 @@ class Searcher:
         filters = filters or Filters()
         if filters.commune:
             mask &= self._communes == fold(filters.commune.strip())
-        elif query and (named := self.named_communes(query, filters.scope)):
+        elif (
+            query
+            and filters.kind != "procedure"
+            and (named := self.named_communes(query, filters.scope))
+        ):
             mask &= np.isin(self._communes, named)
         if filters.kind:
             mask &= self._kinds == filters.kind

@@ -17,6 +17,7 @@ from retriever.search import MODES, Filters
 from retriever.store import IndexMissing
 from service.export import to_csv, to_ics
 from service.settings import get_settings
+from service.sources import Sources
 
 # Progress lines for a handful of files; a bar beyond that.
 _BAR_FROM = 5
@@ -52,10 +53,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     from retriever.build import find_files
 
-    settings = get_settings()
-    paths = [Path(p) for p in args.paths] or [settings.corpus_dir]
+    sources = Sources.default(get_settings())
+    paths = [Path(p) for p in args.paths] or sources.paths
+    select = None if args.paths else sources.select  # named paths are taken whole
     engine = _engine()
-    total = len(find_files(paths)[0])
+    total = len(find_files(paths, select)[0])
     bar = (
         tqdm(total=total, unit="tệp", file=sys.stderr, disable=total <= _BAR_FROM)
         if total
@@ -69,7 +71,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         else:
             print(message, file=sys.stderr, flush=True)
 
-    report = engine.ingest(paths, progress)
+    report = engine.ingest(paths, progress, select)
     if bar is not None:
         bar.close()
     _print_report(report)
@@ -131,10 +133,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log.info(
             "Chưa có chỉ mục: đang nạp tài liệu",
             extra={
-                "fields": {"data_dir": str(settings.data_dir), "corpus": str(settings.corpus_dir)}
+                "fields": {
+                    "data_dir": str(settings.data_dir),
+                    "sources": Sources.default(settings).describe(),
+                }
             },
         )
-        report = engine.ingest([settings.corpus_dir], log.info)
+        report = engine.ingest_default(log.info)
         log.info(
             "Đã nạp chỉ mục",
             extra={
@@ -199,6 +204,12 @@ def cmd_duties(args: argparse.Namespace) -> int:
     return 0
 
 
+_SOURCES_HELP = (
+    "tệp hoặc thư mục (mặc định: corpus/ và các thủ tục cấp xã của Cổng DVCQG "
+    "nếu có ../shared/data/dvcqg-procedures hoặc TTHC_PORTAL_DIR)"
+)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="tthc", description="Hỏi đáp, tra cứu thủ tục hành chính và kế hoạch CCHC cấp xã."
@@ -206,7 +217,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     ingest = sub.add_parser("ingest", help="nạp tài liệu và cập nhật chỉ mục")
-    ingest.add_argument("paths", nargs="*", help="tệp hoặc thư mục (mặc định: corpus/)")
+    ingest.add_argument("paths", nargs="*", help=_SOURCES_HELP)
     ingest.set_defaults(func=cmd_ingest)
 
     search = sub.add_parser("search", help="tìm đoạn văn bản liên quan")

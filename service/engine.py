@@ -14,7 +14,7 @@ from ingest.duty import Duty
 from ingest.procedure import Procedure
 from ingest.textnorm import fold
 from retriever import segment
-from retriever.build import Progress, Report, update
+from retriever.build import Progress, Report, Select, update
 from retriever.dense import Embedder, SentenceEmbedder
 from retriever.lexicon import Lexicon
 from retriever.scope import Scope, documents_for, scoped
@@ -28,6 +28,7 @@ from service.answer.written import Generator, Written
 from service.conversation import Conversations, Turn, is_follow_up, resolve, turn_of
 from service.resources import CORPUS
 from service.settings import Settings
+from service.sources import Sources
 
 log = logging.getLogger("tthc.engine")
 BUNDLED_LEXICON = CORPUS / "lexicon.tsv"
@@ -89,10 +90,18 @@ class Engine:
         """The extractive answerer of the current snapshot."""
         return self.snapshot.extractive if self.snapshot else None
 
-    def ingest(self, paths: list[Path], progress: Progress | None = None) -> Report:
-        report = update(paths, self.store, self.embedder, progress)
+    def ingest(
+        self, paths: list[Path], progress: Progress | None = None, select: Select | None = None
+    ) -> Report:
+        report = update(paths, self.store, self.embedder, progress, select)
         self.load()
         return report
+
+    def ingest_default(self, progress: Progress | None = None) -> Report:
+        """The default build (`service.sources`): the corpus, and the portal's commune-level
+        records when the crawl is there."""
+        sources = Sources.default(self.settings)
+        return self.ingest(sources.paths, progress, sources.select)
 
     def search(
         self,
@@ -192,6 +201,16 @@ class Engine:
                 continue
             rows.append(_summary(doc_id, record, score))
         return {"total": len(rows), "procedures": rows[offset : offset + limit]}
+
+    def procedure_count(self) -> dict:
+        """How many procedures the public is answered from, and from where: the team's
+        catalogue (`catalogue`), the national portal's records (`portal`), ministries' lists."""
+        book = self.current().extractive.books(Scope.PUBLIC).procedures
+        origins: dict[str, int] = {}
+        for doc_id in book.preferred.values():
+            origin = book.records[doc_id].origin
+            origins[origin] = origins.get(origin, 0) + 1
+        return {"total": len(book.preferred), "by_origin": dict(sorted(origins.items()))}
 
     def procedure(self, key: str) -> dict | None:
         """One procedure by national code (`1.001193`) or document id (`tthc-1.001193`)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.resources import CORPUS
@@ -21,11 +21,25 @@ def default_corpus() -> Path:
     return local if local.is_dir() else CORPUS
 
 
+# The national portal's crawl, where the workplace keeps it beside the checkout. It is never
+# committed: the default build imports from it when it is there (`TTHC_PORTAL_DIR` points
+# elsewhere, or is set empty to import none).
+PORTAL = Path("../shared/data/dvcqg-procedures")
+
+
+def default_portal() -> Path | None:
+    return PORTAL if PORTAL.is_dir() else None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TTHC_", extra="ignore")
 
     data_dir: Path = Path("./data")
     corpus_dir: Path = Field(default_factory=default_corpus)  # TTHC_CORPUS_DIR overrides
+    portal_dir: Path | None = Field(default_factory=default_portal)
+    # The portal records the default build takes: those whose executing level names this
+    # (the commune's ~588 of 2,642); "" takes them all.
+    portal_level: str = "Cấp xã"
     embed_model: str | None = None  # local path; None = the bundled all-MiniLM-L6-v2
     embed_segmented: bool | None = None  # None = detect from the model's vocabulary
     admin_api_key: str | None = None
@@ -53,6 +67,11 @@ class Settings(BaseSettings):
     llm_breaker_failures: int = 3  # consecutive failures that open the circuit
     llm_breaker_reset_s: float = 30.0  # how long an open circuit stays open
     llm_temperature: float = 0.0
+
+    @field_validator("portal_dir", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
 
 @cache

@@ -34,16 +34,22 @@ from service.answer.duties import DutyAnswerer, DutyQuestion
 from service.answer.procedure import ProcedureAnswerer
 from service.answer.render import office, render
 from service.answer.result import Answer
+from corpus.situations import Situation
+from service.answer.situations import CATALOGUE
 from service.answer.understand import Question, Words
 from service.conversation import Turn
 
 __all__ = ["Answer", "Extractive", "unsupported_values"]
 
 # A question that speaks of the plans is answered from them even when a procedure ranks first.
-_PLAN_WORDS = re.compile(
+_PLAN_TOPIC = (
     r"\bke hoach\b|\bcchc\b|cai cach hanh chinh|chi tieu|nhiem vu|chu tri|phoi hop|kinh phi|"
-    r"\bquy [1-4iv]+\b|nam 20\d\d"
+    r"\bquy [1-4iv]+\b"
 )
+_PLAN_SUBJECT = re.compile(_PLAN_TOPIC)  # what only plans speak of
+# Duties are tried on a year too (`năm 2026 phải xong trước ngày nào`); a procedure question
+# that mentions one (`năm 2026 đăng ký kết hôn có mất phí không`) is still one.
+_PLAN_WORDS = re.compile(_PLAN_TOPIC + r"|nam 20\d\d")
 _BULLET = re.compile(r"^\s*(?:[-+•*–]|[a-zđ]\)|\d{1,2}(?:\.\d{1,2})*\.)\s*")
 _SENTENCE = re.compile(r"(?<=[.;!?])\s+(?=[A-ZÀ-ỸĐ])")
 _VALUE = re.compile(
@@ -88,18 +94,27 @@ class Extractive:
     def answer(self, question: Question, scope: Scope, history: Sequence[Turn] = ()) -> Answer:
         """`history` is not read: a follow-up has been read with it before it gets here."""
         q = question
-        declined = self._decline(q, scope)
-        if declined:
-            return declined
+        if q.refusal:
+            return _abstain(q.refusal)
         answered = self._try_duties(q, scope)
         if answered:
             return answered
         k = max(q.k, self.config.retrieve_k)
         hits = self.searcher.search(q.text, k=k, filters=scoped(q.given, scope))
+        # A procedure is national: the commune or the year a citizen mentions in passing
+        # (`tôi ở xã Tân Phú`, `năm 2026 có mất phí không`) is context, not a filter.
+        probe = hits  # what the question is about, asked without its commune and year
+        if q.topic and q.topic != q.text:
+            probe = self.searcher.search(q.topic, k=k, filters=scoped(q.given, scope))
+        if probe and self._about_procedure(q, probe, scope):
+            return self._answer_procedure(q, probe, scope)
+        declined = self._decline(q, scope)
+        if declined:
+            # `mở hộ kinh doanh ở xã Bát Tràng năm 2026 lệ phí bao nhiêu`: no plan covers that
+            # commune or year, but the procedure it asks about answers it anywhere.
+            return self._procedure_instead(q, hits, scope) or declined
         if not hits:
             return _abstain("unsupported")
-        if self._about_procedure(q, hits, scope):
-            return self._answer_procedure(q, hits, scope)
         support = self.support(_words(q), hits[0], scope)
         if support < self.config.support_threshold:
             return _abstain("unsupported", support)
@@ -114,12 +129,16 @@ class Extractive:
         yield answer
 
     def support(self, words: Words, hit: Hit, scope: Scope) -> float:
-        """How much of the question the passage carries: the rarity-weighted share of the
+        """How much of the question the passage carries (`carried`)."""
+        return self.carried(words, hit.chunk.index_text(), scope)
+
+    def carried(self, words: Words, text: str, scope: Scope) -> float:
+        """How much of the question a text carries: the rarity-weighted share of the
         question's content words found in it, averaged with the share of their adjacent
         pairs, in the question's own view (`Words`)."""
         if not words.content:
             return 0.0
-        tokens = words.tokens(hit.chunk.index_text())
+        tokens = words.tokens(text)
         present = set(tokens) | {f"{a} {b}" for a, b in itertools.pairwise(tokens)}
         weight = self.books(scope).rarity.weight
         total = sum(weight(w) for w in words.content)
@@ -136,10 +155,10 @@ class Extractive:
         of the plans, and either the best passage is a procedure's or it asks for a procedure
         field (`mấy ngày`, `giấy tờ gì`) or uses the lexicon's words and a procedure ranks
         near the top (plans say `chứng thực`, `lệ phí` too)."""
-        if not self.books(scope).procedures or q.communes or q.commune_given:
+        if not self.books(scope).procedures or q.commune_given or _PLAN_SUBJECT.search(q.folded):
             return False
-        if _PLAN_WORDS.search(q.folded):
-            return False
+        if q.communes:  # its hits are that commune's plans: the plans, unless they miss it
+            return not self._plan_carries(q, scope) and (bool(q.fields) or q.lexicon_hit)
         if hits[0].chunk.kind == "procedure":
             return True
         asks = bool(q.fields) or q.lexicon_hit
@@ -147,14 +166,55 @@ class Extractive:
             h.chunk.kind == "procedure" and h.score >= 0.8 * hits[0].score for h in hits[:5]
         )
 
+    def _not_covered(
+        self, asked: tuple[Situation, ...], hits: list[Hit], scope: Scope
+    ) -> Answer | None:
+        """A question only about a thing (`sổ đỏ`, `con nuôi`) that no procedure of the index
+        is about is not answered with another procedure: it is declined with the closest
+        titles (`mất sổ đỏ` is not `chứng thực hợp đồng`). A thing asked with an event the
+        index knows (`kết hôn cần mang căn cước không`) is a paper of that event's procedure."""
+        book = self.books(scope).procedures
+        things = [s for s in asked if s.entity]
+        if not things or len(things) < len(asked) or any(book.members(s) for s in things):
+            return None
+        choices = book.choose(hits)[:3]
+        text = render(
+            "abstain_not_covered",
+            situation=things[0].name.lower(),
+            names="; ".join(f"{c.name} (mã {c.code})" for c in choices) or "không có",
+            office=office(),
+        )
+        return Answer(text, abstained=True, reason="not_covered", answerer="procedure")
+
+    def _procedure_instead(self, q: Question, hits: list[Hit], scope: Scope) -> Answer | None:
+        """The procedure answer to a question that asks for a procedure's field or uses the
+        lexicon's words, not of the plans, when the procedures carry it; else None."""
+        asks = bool(q.fields) or q.lexicon_hit
+        if not asks or q.commune_given or _PLAN_SUBJECT.search(q.folded):
+            return None
+        if not self.books(scope).procedures:
+            return None
+        answered = self._answer_procedure(q, hits, scope)
+        return None if answered.abstained else answered
+
+    def _plan_carries(self, q: Question, scope: Scope) -> bool:
+        """The plans of the commune the question names carry it: then it is about them."""
+        plan = scoped(Filters(commune=q.communes[0], kind="plan"), scope)
+        hits = self.searcher.search(q.text, k=1, filters=plan)
+        threshold = self.config.support_threshold
+        return bool(hits) and self.support(_words(q), hits[0], scope) >= threshold
+
     def _answer_procedure(self, q: Question, hits: list[Hit], scope: Scope) -> Answer:
         # Deeper, among procedures only: look-alike records (`Xóa đăng ký thường trú`) can
         # fill the first eight passages and push the one asked for out of them.
+        # Asked without the commune and the year it names: a procedure is the same anywhere.
         book = self.books(scope).procedures
         only = scoped(Filters(kind="procedure"), scope)
-        hits = self.searcher.search(q.text, k=self.config.procedure_k, filters=only) or hits
+        topic = q.topic or q.text
+        hits = self.searcher.search(topic, k=self.config.procedure_k, filters=only) or hits
         top = [h for h in hits[:3] if h.chunk.kind == "procedure"]
-        support = max(self.support(_words(q), h, scope) for h in top)
+        words = Words.of(topic)
+        support = max(self.support(words, h, scope) for h in top)
         # The documents' wording of the citizen's everyday phrases, each phrase on its own: one
         # phrase that misfires (`khách đến nhà` → `lưu động`) must not dilute the one that
         # carries the question (`ngủ lại` → `lưu trú`).
@@ -162,11 +222,25 @@ class Extractive:
             support = max(support, *(self.support(wording, h, scope) for h in top))
         if support < self.config.procedure_support_threshold:
             return _abstain("unsupported", support)
+        asked = CATALOGUE.of(q.folded)
+        unknown = self._not_covered(asked, hits, scope)
+        if unknown:
+            return unknown
         cites = Citations(code_of=book.code_of_doc)
-        text = book.compose(q, q.expanded, hits, cites.number)
-        if text is None:
+        composed = book.compose(
+            q,
+            q.expanded,
+            hits,
+            cites.number,
+            lambda line: self.carried(words, line, scope),
+            asked,
+        )
+        if composed is None:
             return _abstain("unsupported")
-        return Answer(text, citations=cites.used(), support=support, answerer="procedure")
+        text, details = composed
+        return Answer(
+            text, citations=cites.used(), support=support, answerer="procedure", details=details
+        )
 
     # -- duties -------------------------------------------------------------------------------
 
@@ -209,8 +283,7 @@ class Extractive:
     # -- declining ----------------------------------------------------------------------------
 
     def _decline(self, q: Question, scope: Scope) -> Answer | None:
-        if q.refusal:
-            return _abstain(q.refusal)
+        """A plan question about a commune or a year no document covers."""
         names, coverage = self.books(scope).places
         if q.unknown_place and not q.commune_given:
             text = render(
@@ -256,7 +329,7 @@ class Extractive:
         if several:
             return self._compose_several(q, several, scope)
         candidates = []  # (score, hit rank, unit text)
-        for rank, hit in enumerate(hits[:3]):
+        for rank, hit in enumerate(hits[: self.config.compose_from]):
             if hit.score < 0.5 * hits[0].score:
                 break
             for unit in _units(hit):

@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from corpus.vocabulary import PROCEDURE_NAME_FILLER
 from ingest.procedure import FIELDS, Procedure, field_of
 from ingest.records import Chunk
+from ingest.textnorm import fold
 from retriever import segment
 from retriever.search import Hit, Searcher
 from service.answer.config import AnswerConfig
+from corpus.situations import Situation
 from service.answer.render import render
+from service.answer.situations import CATALOGUE, Situations, folded_name
 from service.answer.understand import Question
 
 # Question field → record fields whose lines answer it, in order.
@@ -37,6 +40,7 @@ ANSWER_FIELDS = {
     "steps": ("steps",),
     "applicants": ("applicants",),
     "legal_basis": ("legal_basis",),
+    "authority": ("overview", "result"),
     # The place too: `cán bộ có xuống nhà làm khai sinh không` is answered by `Tại nhà riêng…`
     # (eval/gold/procedures_holdout.jsonl: accuracy 0.940 → 0.960 with it, the dev set unchanged).
     "general": ("overview", "where", "channels"),
@@ -45,8 +49,12 @@ ANSWER_FIELDS = {
 _OVERVIEW_FOR = {  # the overview lines that answer a field, when the overview is used
     "online": ("Nộp trực tuyến",),
     "where": ("Cơ quan thực hiện", "Cơ quan có thẩm quyền"),
+    "authority": ("Cơ quan có thẩm quyền", "Cơ quan thực hiện", "Kết quả"),
 }
 _ASIDE = re.compile(r"\([^)]*\)")
+_FREE = re.compile(
+    r"mien (phi|le phi)|khong (thu|mat|phai nop) (phi|le phi|tien)|\b0 dong|khong co phi"
+)
 _VARIANT_CODE = re.compile(r"\(mã (\d+\.\d+)\)")
 # Headings for the question fields that are not simply one record field.
 _LABELS = {
@@ -54,13 +62,30 @@ _LABELS = {
     "time": "Thời hạn giải quyết",
     "online": "Nộp trực tuyến",
     "general": "Thông tin chính",
+    "authority": "Cơ quan có thẩm quyền",
     "about": "Giải thích",
+    "about_it": "Thông tin liên quan đến câu hỏi",
 }
 MAX_LINES = 12  # a dossier list longer than this says how many more items the record has
+MAX_SHOWN = 6  # the field's lines in the answer itself; the rest are in its details
+MAX_GENERAL = 3  # overview lines after the lines that carry a question that names no field
 MAX_LEGAL = 3
-MAX_EXTRA = 2  # lines from other fields that match the question's phrases
-EXTRA_MIN_PHRASES = 2
+MAX_EXTRA = 3  # lines from anywhere in the record that carry the question
+FOCUS_FIELDS = (
+    "notes",
+    "conditions",
+    "steps",
+    "applicants",
+    "result",
+    "where",
+    "dossier",
+    "channels",
+    "overview",
+)
+FOCUS_MIN = 0.2  # support of a line (rarity-weighted share of the question's words)
+FOCUS_LENGTH_PENALTY = 0.1
 MAX_VARIANTS = 3
+MAX_FAMILY = 4  # other procedures of a life situation, in the details
 
 
 @dataclass(frozen=True)
@@ -101,6 +126,8 @@ class ProcedureAnswerer:
                 self.records[current].origin, 3
             ):
                 self.preferred[record.code] = d.doc_id
+        # code → the preferred record's name, folded (for the life situations' families)
+        self.names = {c: folded_name(self.records[d].name) for c, d in self.preferred.items()}
 
     def __bool__(self) -> bool:
         return bool(self.records)
@@ -113,11 +140,15 @@ class ProcedureAnswerer:
         return record.code if record else None
 
     def choose(
-        self, hits: list[Hit], query_tokens: set[str] | frozenset[str] = frozenset()
+        self,
+        hits: list[Hit],
+        query_tokens: set[str] | frozenset[str] = frozenset(),
+        situations: tuple[Situation, ...] = (),
     ) -> list[Choice]:
         """Procedures among the hits, best first, one per code. A hit on a record's list of
         related procedures speaks for those, not for the record, so it counts less; a
-        procedure whose name the question (with its lexicon wording) spells out counts more."""
+        procedure whose name the question (with its lexicon wording) spells out counts more,
+        and so does one of the family of a life situation the question speaks of."""
         best: dict[str, Choice] = {}
         for hit in hits:
             code = self.code_of(hit.chunk)
@@ -144,7 +175,18 @@ class ProcedureAnswerer:
                 )
                 for code, c in best.items()
             }
+        if situations:
+            best = {
+                code: replace(c, score=c.score + self.config.situation_weight)
+                if any(Situations.holds(s, self.names[code]) for s in situations)
+                else c
+                for code, c in best.items()
+            }
         return sorted(best.values(), key=lambda c: -c.score)
+
+    def members(self, situation: Situation) -> list[str]:
+        """The codes of the procedures of a situation's family, in code order."""
+        return sorted(c for c, name in self.names.items() if Situations.holds(situation, name))
 
     def _variant_meant(self, hit: Hit, code: str, query_tokens: set[str] | frozenset[str]) -> str:
         """The related procedure whose line in the list matches the question best (`chồng tôi
@@ -180,23 +222,21 @@ class ProcedureAnswerer:
         return out
 
     def matching_lines(
-        self, choice: Choice, query: str, exclude: set[str]
+        self, choice: Choice, carried: Callable[[str], float], exclude: set[str]
     ) -> list[tuple[Chunk, str]]:
-        """Lines elsewhere in the record (notes, conditions, steps…) that carry most of the
-        question's words: `gia hạn trước bao nhiêu ngày` is answered by a note, not the time."""
-        words = {
-            t for t in segment.folded(query) if "_" in t
-        }  # folded bigrams: phrases, not lone syllables
-        if not words:
-            return []
+        """The record's lines, in any field, that carry most of the question (`carried`: the
+        answerer's support measure on a line): `gia hạn trước bao nhiêu ngày` is answered by
+        a note, `ông bà có được đi khai sinh cho cháu không` by a line of the steps."""
         scored = []
-        for key in ("notes", "conditions", "steps", "applicants", "result", "where", "dossier"):
+        for key in FOCUS_FIELDS:
             for c, line in self.field_lines(choice, key):
-                found = len(words & set(segment.folded(line))) if line not in exclude else 0
-                if found >= EXTRA_MIN_PHRASES:
-                    scored.append((found, len(line), c, line))
-        scored.sort(key=lambda s: (-s[0], s[1]))  # most phrases, then the shortest line
-        return [(c, line) for _, _, c, line in scored[:MAX_EXTRA]]
+                if line in exclude or line.startswith(choice.name):
+                    continue
+                score = carried(line) - FOCUS_LENGTH_PENALTY * min(1.0, len(line) / 400)
+                if score >= FOCUS_MIN:
+                    scored.append((score, c, line))
+        scored.sort(key=lambda s: -s[0])
+        return [(c, line) for _, c, line in scored[:MAX_EXTRA]]
 
     def field_lines(self, choice: Choice, key: str) -> list[tuple[Chunk, str]]:
         """(chunk, verbatim line) pairs of one field of the chosen record, in order."""
@@ -208,10 +248,20 @@ class ProcedureAnswerer:
         ]
 
     def compose(
-        self, q: Question, query: str, hits: list[Hit], number: Callable[[Hit], int]
-    ) -> str | None:
-        """The answer text for the best procedure, or None when no procedure is among the hits."""
-        choices = self.choose(hits, set(segment.folded(query)))
+        self,
+        q: Question,
+        query: str,
+        hits: list[Hit],
+        number: Callable[[Hit], int],
+        carried: Callable[[str], float],
+        situations: tuple[Situation, ...] = (),
+    ) -> tuple[str, str] | None:
+        """The answer for the best procedure, and its details (`Answer.details`); None when no
+        procedure is among the hits. The answer is what a phone shows: "Có."/"Không." for a
+        yes/no question the record settles, the field's first lines and the record's other
+        lines that carry the question; the details hold the rest of the field, the legal
+        basis and the procedures the asker may mean instead."""
+        choices = self.choose(hits, set(segment.folded(query)), situations)
         if not choices:
             return None
         choice = choices[0]
@@ -228,13 +278,54 @@ class ProcedureAnswerer:
         if not pairs and field != "general":
             field, pairs = "general", self.lines_for(choice, "general")
         label = _LABELS.get(field) or FIELDS[ANSWER_FIELDS[field][0]]
-        out = [render("procedure_field", procedure=choice.name, code=choice.code, field=label)]
-        out += bullets(pairs[:MAX_LINES])
-        if len(pairs) > MAX_LINES:
-            out.append(render("procedure_more", count=str(len(pairs) - MAX_LINES)))
-        extra = self.matching_lines(choice, query, exclude={line for _, line in pairs[:MAX_LINES]})
+        head = render("procedure_field", procedure=choice.name, code=choice.code, field=label)
+        verdict = _verdict(q, field, [line for _, line in pairs])
+        extra = self.matching_lines(
+            choice, carried, exclude={line for _, line in pairs[:MAX_SHOWN]}
+        )
+        if field == "general" and extra:  # no field asked: the lines that carry it lead
+            out = [
+                render(
+                    "procedure_field",
+                    procedure=choice.name,
+                    code=choice.code,
+                    field=_LABELS["about_it"],
+                ),
+                *bullets(extra),
+            ]
+            pairs, extra = pairs[:MAX_GENERAL], []
+            out += [render("procedure_also"), *bullets(pairs)]
+        else:
+            out = [f"{verdict} {head}".strip(), *bullets(pairs[:MAX_SHOWN])]
         if extra:
             out += [render("procedure_also"), *bullets(extra)]
+        more = bullets(pairs[MAX_SHOWN:MAX_LINES])
+        if len(pairs) > MAX_LINES:
+            more.append(render("procedure_more", count=str(len(pairs) - MAX_LINES)))
+        around = self._around(choice, choices, field, bullets) + self._family(choice, situations)
+        return "\n".join(out), "\n".join(more + around)
+
+    def _family(self, choice: Choice, situations: tuple[Situation, ...]) -> list[str]:
+        """The other procedures of the situations the question speaks of, and of those
+        usually done with them (a birth: residence, the child's health insurance card)."""
+        out = []
+        related = [CATALOGUE.by_name[r] for s in situations[:2] for r in s.related]
+        for situation in dict.fromkeys([*situations[:2], *related]):
+            codes = [c for c in self.members(situation) if c != choice.code][:MAX_FAMILY]
+            if codes:
+                names = "; ".join(f"{self.records[self.preferred[c]].name} (mã {c})" for c in codes)
+                out.append(render("procedure_family", situation=situation.name, names=names))
+        return out
+
+    def _around(
+        self,
+        choice: Choice,
+        choices: list[Choice],
+        field: str,
+        bullets: Callable[[list[tuple[Chunk, str]]], list[str]],
+    ) -> list[str]:
+        """The legal basis of the chosen procedure, and the ones the asker may mean instead."""
+        out = []
         laws = self.field_lines(choice, "legal_basis") if field != "legal_basis" else []
         if laws:
             out += [render("procedure_legal"), *bullets(laws[:MAX_LEGAL])]
@@ -243,12 +334,30 @@ class ProcedureAnswerer:
         if variants:
             out += [render("procedure_variants"), *bullets(variants[:MAX_VARIANTS])]
         elif others:
-            out.append(
-                render(
-                    "procedure_others", names="; ".join(f"{c.name} (mã {c.code})" for c in others)
-                )
-            )
-        return "\n".join(out)
+            names = "; ".join(f"{c.name} (mã {c.code})" for c in others)
+            out.append(render("procedure_others", names=names))
+        return out
+
+
+def _verdict(q: Question, field: str, lines: list[str]) -> str:
+    """ "Có." or "Không." for a yes/no question about the fee or about filing online, when
+    every line of the record says the same; "" otherwise. `có mất phí không` is answered
+    "Có." for a fee, `có được miễn phí không` "Có." for none."""
+    if "yes_no" not in q.intents or not lines:
+        return ""
+    if field == "online":  # the record's own line: `Nộp trực tuyến: Trực tuyến một phần`
+        said = [line for line in lines if line.startswith(_LABELS["online"])]
+        if not said:
+            return ""
+        yes = not re.search(r"\bkhong\b", fold(said[0]))
+    elif field == "fee":
+        free = {bool(_FREE.search(fold(line))) for line in lines}
+        if len(free) > 1:
+            return ""
+        yes = free == {True} if re.search(r"\bmien\b", q.folded) else free == {False}
+    else:
+        return ""
+    return "Có." if yes else "Không."
 
 
 def _name_coverage(name: str, tokens: set[str] | frozenset[str], specific_weight: float) -> float:

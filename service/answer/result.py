@@ -27,6 +27,9 @@ class Answer:
     support: float | None = None
     answer_id: str = ""  # what feedback on this answer refers to
     understood_as: str | None = None  # a follow-up question as read with the conversation
+    # What a person reads on a phone is `answer`: the asked fact first, a few lines. The rest
+    # (more dossier items, the legal basis, related procedures) is here, behind "Xem thêm".
+    details: str = ""
 
     def to_json(self) -> dict:
         return {
@@ -39,6 +42,7 @@ class Answer:
             "reason": self.reason,
             "answer_id": self.answer_id,
             "understood_as": self.understood_as,
+            "details": self.details,
         }
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from corpus.vocabulary import NOT_PLACE_NAMES, QUESTION_FRAME_WORDS
 from ingest.textnorm import fold, has_diacritics, normalize
 from retriever import segment
+from service.answer import places
 from retriever.lexicon import Lexicon
 from retriever.scope import Scope
 from retriever.search import Filters
@@ -59,17 +60,27 @@ PROCEDURE_FIELDS = {
         # Before the dossier: `nộp hồ sơ ở đâu`, `xin bản sao ở đâu` ask where, the papers being
         # only the object.
         "where": r"o dau|nop (ho so )?(o|tai)|o .{0,30} hay o|noi nao|cho nao|den dau|di dau|"
+        r"(xuong|den|len|toi) (tan )?nha|"
         r"tai dau|ra dau|co quan nao|lam o|nop o|phong nao|ben nao|xa nao|phuong nao",
+        # Before the dossier: `làm xong được giấy gì` asks for the result, not the papers.
+        "result": r"(duoc|nhan|cap|lay) (duoc )?(lai )?(giay|van ban|quyet dinh) (gi|nao)|"
+        r"(lam|giai quyet) xong .{0,20}(duoc|nhan|co) gi|"
+        r"(duoc )?nhan (duoc )?(nhung )?(gi|cai gi|giay gi|giay( \w+){0,3} nao)|ket qua|"
+        r"duoc cap (gi|giay gi)|cap giay gi|lay (duoc )?gi",
+        "authority": r"ai (la nguoi )?(quyet dinh|ky|duyet|phe duyet|cong nhan|cap giay)|"
+        r"cap nao (duyet|quyet dinh|ky|cap)|(co quan|ai) .{0,20}co (quyen|tham quyen)|"
+        r"(xa|ubnd) co (quyen|duoc) (duyet|quyet dinh|cap)",
         "dossier": r"giay to|ho so|can (nhung |mang |chuan bi )?(gi|nhung gi)|"
+        r"(nhung |mang |nop )?giay (gi|nao)|(viet|lam|nop) (mot |1 )?(to khai|don)|"
         r"mang (theo )?(gi|nhung gi)|chuan bi (gi|nhung gi)|can nhung|phai nop (gi|nhung)|to khai|"
         r"mau don|ban sao|ban chinh|can co gi|"
         r"(can|phai)( co| nop| mang| them)* (giay|chung cu|bang chung)( \w+){0,4} gi",
-        "result": r"(duoc )?nhan (duoc )?(nhung )?(gi|cai gi|giay gi|giay( \w+){0,3} nao)|ket qua|"
-        r"duoc cap (gi|giay gi)|cap giay gi|lay (duoc )?gi",
         "steps": r"cac buoc|trinh tu|quy trinh|(lam|the) (the nao|sao|ra sao|nhu the nao)|"
         r"cach (lam|dang ky|xin)|huong dan|thu tuc (the nao|ra sao|gi)",
         # `có phải đăng ký … không`: whether the asker is among those who must.
         "applicants": r"ai (thi )?(duoc|co the|phai|di|lam|nop|dung ten)|"
+        r"\b(ong|ba|bo|me|con|vo|chong|anh|chi|em|nguoi nha|nguoi than)( \w+){0,3} "
+        r"(co )?(duoc|the) (di |tu )?(lam|nop|khai|dang ky|mang)( \w+){0,6} (khong|ko)\b|"
         r"co phai (di )?(dang ky|bao|khai bao|lam|xin) .{0,40}(khong|ko)|doi tuong|nguoi nao|"
         r"lam (ho|thay)|uy quyen|nho (nguoi|ai)",
         "legal_basis": r"can cu|luat nao|van ban nao|quy dinh (nao|o dau|tai dau)|nghi dinh|"
@@ -88,6 +99,30 @@ _PERSONAL_DATA = re.compile(
     r"(muc|tien|bang) luong|(?<!chat )luong (thang|bao nhieu|cua)|thu nhap|suc khoe|benh an|"
     r"tai khoan ngan hang|danh sach (ho ten|nguoi)"
 )
+# Someone looked up by a citizen-ID or phone number (9–12 digits): whose it is, where they live.
+_NUMBER = re.compile(r"\b\d{9,12}\b")
+_LOOKUP = re.compile(
+    r"cua ai|la ai|ten (gi|la|voi)|dia chi|o dau|tra (cuu|giup)|tim (nguoi|giup|ra)"
+)
+# Questions no procedure record answers, by kind: market prices, medical advice, winning a
+# private lawsuit, another country's visa, opinions on officials, small talk, gossip. Refused
+# as such, not answered from the passage that shares a word (`đất`, `giấy tờ`). Folded.
+OUT_OF_SCOPE = {
+    "price": r"\bgia (vang|dat|nha|xang|dau|lua|gao|heo|lon|thit|ca phe|co phieu|thi truong)\b|"
+    r"ty gia|lai suat|co phieu|chung khoan|bao nhieu (1|mot) (m2|met vuong|met|chi|luong|kg)\b",
+    "medical": r"\buong thuoc|\bthuoc (gi|nao)\b|\bbi sot\b|\bsot \d|\bchua (khoi|dut)\b|"
+    r"\bdau (bung|da day|rang|lung|hong)\b",
+    "lawsuit": r"thang kien|khoi kien|\bra toa\b|hau toa|tranh tung|"
+    r"\b(di|dang|muon) kien\b|\bkien (cao|tung|nhau|doi)\b",
+    "foreign": r"\bvisa\b|thi thuc|lanh su|dai su quan",
+    "opinion": r"(co )?nen bau|bau (lai|cho)|bo phieu|danh gia (ong|ba|chu tich)|tham nhung|"
+    r"lam viec (co )?(tot|te|kem)",
+    "chitchat": r"thoi tiet|\bti so\b|bong da|\bda (voi|bong)\b|cach nau|mon (an )?ngon|"
+    r"bai (tho|hat|van)|ke chuyen|\bxo so\b",
+    "gossip": r"\b(vo|chong|con|nguoi yeu|bo|me) (cua )?(ong |ba )?(chu tich|bi thu|truong)|"
+    r"ngoai tinh|doi tu",
+}
+_OUT_OF_SCOPE = re.compile("|".join(f"(?:{p})" for p in OUT_OF_SCOPE.values()))
 # A named or titled person: checked on the text as typed (capitals), since folded `chu`,
 # `co`, `ba` are also ordinary words (`chủ trì`, `có`, `ba`).
 _PERSON = re.compile(
@@ -110,7 +145,7 @@ class Question:
     communes: tuple[str, ...] = ()  # folded names of corpus communes the question names
     unknown_place: str | None = None  # a commune/ward named that the corpus does not have
     years: tuple[int, ...] = ()
-    refusal: str | None = None  # "injection" | "personal_data"
+    refusal: str | None = None  # "injection" | "personal_data" | "out_of_scope"
     # Procedure fields asked for (PROCEDURE_FIELDS), most specific first.
     fields: tuple[str, ...] = ()
     # Filled in by `Reader.read` (what the index and the request add to the text):
@@ -121,6 +156,10 @@ class Question:
     expanded: str = ""  # the text with the lexicon's wordings of its everyday phrases
     wordings: tuple[Words, ...] = ()  # the content words of each of those wordings
     lexicon_hit: bool = False  # it uses a phrase the lexicon knows
+    # The units it names (`xa tan phu`, `tinh dong nai`; service.answer.places) and the text
+    # without them and its years: what a question about a national procedure is about.
+    places: tuple[str, ...] = ()
+    topic: str = ""
 
     @property
     def intent(self) -> str:
@@ -203,9 +242,14 @@ def understand(
     refusal = None
     if _INJECTION.search(folded):
         refusal = "injection"
-    elif _PERSONAL_DATA.search(folded) and _PERSON.search(text):
+    elif (_PERSONAL_DATA.search(folded) and _PERSON.search(text)) or (
+        _NUMBER.search(folded) and _LOOKUP.search(folded)
+    ):
         refusal = "personal_data"
+    elif _OUT_OF_SCOPE.search(folded):
+        refusal = "out_of_scope"
     fields = tuple(name for name, pattern in PROCEDURE_FIELDS.items() if re.search(pattern, folded))
+    named = tuple(places.mentions(folded))
     return Question(
         text,
         folded,
@@ -215,7 +259,22 @@ def understand(
         years,
         refusal,
         fields,
+        places=named,
+        topic=_set_aside(text, [*named, *(f"nam {y}" for y in years)]),
     )
+
+
+def _set_aside(text: str, spans: list[str]) -> str:
+    """`text` without the words of `spans` (folded word sequences), punctuation kept."""
+    words = text.split()
+    folded = [re.sub(r"\W", "", fold(w)) for w in words]
+    for span in spans:
+        parts = span.split()
+        for i in range(len(words) - len(parts) + 1):
+            if folded[i : i + len(parts)] == parts:
+                for j in range(i, i + len(parts)):
+                    words[j], folded[j] = re.sub(r"\w", "", words[j]), ""
+    return " ".join(w for w in words if w)
 
 
 def _unknown_place(

@@ -219,6 +219,11 @@ export function renderAnswer(answer, openCard) {
     fragment.append(el("p", { className: "abstain-title", textContent: "Tài liệu hiện có chưa trả lời được câu hỏi này" }));
   }
   fragment.append(el("div", { className: "answer-text" }, ...answerNodes(answer.answer ?? "", citations, openCard)));
+  if (answer.details) {
+    fragment.append(el("details", { className: "more" },
+      el("summary", { className: "more-title", textContent: "Xem thêm" }),
+      el("div", { className: "answer-text" }, ...answerNodes(answer.details, citations, openCard))));
+  }
   if (citations.length) {
     const list = el("ol", { className: "sources-list" });
     for (const citation of citations) {

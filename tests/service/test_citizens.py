@@ -1,0 +1,117 @@
+"""Issue 15's bugs, each asked of the real product over the bundled corpus (slow): a commune
+or a year a citizen mentions is context for a national procedure, out-of-scope questions are
+refused as such, yes/no questions get their "Có."/"Không.", and the answer a phone shows is
+short, with the rest in `details`."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from service.answer.understand import understand
+
+pytestmark = pytest.mark.slow
+MARRIAGE = "1.000894"
+
+
+def _code(answer) -> str | None:
+    codes = [c.get("procedure_code") for c in answer.citations if c.get("procedure_code")]
+    return codes[0] if codes else None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Tôi ở xã Tân Phú, đăng ký kết hôn cần gì?",  # a commune the corpus does not have
+        "Tôi ở xã Dân Hòa, đăng ký kết hôn cần giấy tờ gì?",  # one it has plans for
+        "nha toi o phuong hoa binh tinh ha tinh, dang ky ket hon can giay to gi",
+    ],
+)
+def test_a_commune_named_in_passing_does_not_break_a_procedure_question(real_engine, question):
+    answer = real_engine.ask(question)
+    assert not answer.abstained, answer.answer
+    assert _code(answer) == MARRIAGE
+
+
+@pytest.mark.parametrize(
+    "question, code",
+    [
+        ("năm 2026 đăng ký kết hôn có mất phí không", MARRIAGE),
+        ("so với năm 2025 thì làm khai sinh có mất tiền không", "1.001193"),
+    ],
+)
+def test_a_year_is_context_and_a_free_procedure_answers_khong(real_engine, question, code):
+    answer = real_engine.ask(question)
+    assert not answer.abstained, answer.answer
+    assert _code(answer) == code
+    assert answer.answer.startswith("Không.")  # both are free: "có mất phí không" → no
+
+
+def test_a_year_still_declines_a_plan_question_no_plan_covers(real_engine):
+    answer = real_engine.ask("kế hoạch cải cách hành chính năm 2023 của xã Quảng Sơn")
+    assert answer.abstained and answer.reason == "unknown_year"
+
+
+def test_online_yes_no_is_answered_co_first(real_engine):
+    answer = real_engine.ask("đăng ký kết hôn có làm online được không")
+    assert answer.answer.startswith("Có.") and _code(answer) == MARRIAGE
+
+
+@pytest.mark.parametrize(
+    "question, reason",
+    [
+        ("Tôi đang kiện hàng xóm ra tòa vì lấn đất, làm sao để thắng kiện?", "out_of_scope"),
+        ("gia dat tho cu o xa minh hom nay bao nhieu 1 met vuong", "out_of_scope"),
+        ("Xin visa lao động Hàn Quốc cần chuẩn bị gì?", "out_of_scope"),
+        ("con toi sot 39 do, nen cho uong thuoc gi", "out_of_scope"),
+        ("so 0912345678 la cua ai, cho xin ten va dia chi", "personal_data"),
+        ("Tìm địa chỉ người có số căn cước 001085012345 giúp tôi", "personal_data"),
+    ],
+)
+def test_out_of_scope_and_lookups_are_refused_as_such(real_engine, question, reason):
+    answer = real_engine.ask(question)
+    assert answer.abstained and answer.reason == reason
+    assert not answer.citations
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "điều kiện đăng ký kết hôn là gì",  # `điều kiện` is not a lawsuit (`kiện`)
+        "khám chữa bệnh bảo hiểm y tế cho trẻ em dưới 6 tuổi",
+        "các xã, phường thuộc tỉnh làm khai sinh ở đâu",  # `phường thuộc`, not `uống thuốc`
+    ],
+)
+def test_everyday_words_that_look_like_out_of_scope_cues_are_not_refused(question):
+    assert understand(question, [], frozenset()).refusal is None
+
+
+def test_the_answer_is_short_and_the_rest_is_in_details(real_engine):
+    answer = real_engine.ask("đăng ký khai sinh cần giấy tờ gì")
+    assert _code(answer) == "1.001193"
+    assert "Căn cứ pháp lý" not in answer.answer and "Căn cứ pháp lý" in answer.details
+    assert answer.to_json()["details"] == answer.details
+    numbers = {c["n"] for c in answer.citations}  # every [n] in either part is a citation
+
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer + answer.details)}
+    assert cited <= numbers
+
+
+@pytest.mark.parametrize(
+    "question, situation",
+    [
+        ("mất sổ đỏ thì làm lại thế nào", "sổ đỏ"),  # was: contract certification
+        ("muốn nhận con nuôi thì làm gì", "nhận con nuôi"),  # was: social allowance
+        ("làm căn cước cho con 14 tuổi ở đâu", "căn cước"),  # was: recognising parents
+    ],
+)
+def test_a_thing_no_procedure_is_about_is_not_covered(real_engine, question, situation):
+    answer = real_engine.ask(question)
+    assert answer.abstained and answer.reason == "not_covered", answer.answer
+    assert f"({situation})" in answer.answer and "mã " in answer.answer  # closest titles
+
+
+def test_a_thing_asked_with_an_event_is_a_paper_of_its_procedure(real_engine):
+    answer = real_engine.ask("đăng ký kết hôn cần mang căn cước không")
+    assert not answer.abstained and _code(answer) == MARRIAGE
