@@ -12,6 +12,7 @@ procedure is national, and `tôi ở xã Dân Hòa, đăng ký kết hôn cần 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -124,6 +125,9 @@ class Searcher:
         self.lexicon = lexicon or Lexicon({})
         self.chunks = generation.chunks
         self.embedder = embedder
+        # A question is searched more than once (all passages, then procedures only): its
+        # vector, the costliest part of a search, is computed once.
+        self._query_vector = functools.lru_cache(maxsize=1024)(self._embed_query)
         self.weights_diacritic = weights_diacritic or WEIGHTS_DIACRITIC
         self.weights_folded = weights_folded or WEIGHTS_FOLDED
         self._communes = np.array([fold(c.commune or "") for c in self.chunks])
@@ -179,12 +183,17 @@ class Searcher:
             mask &= self._years == filters.year
         return mask & self._partitions[filters.scope].visible
 
+    def _embed_query(self, query: str) -> np.ndarray:
+        vector = self.embedder.embed([query])[0]
+        vector.setflags(write=False)  # shared by every search of the same text
+        return vector
+
     def scores(self, query: str, mode: str, scope: Scope = Scope.PUBLIC) -> np.ndarray:
         """One retriever's score for every chunk `scope` may see, 0 for the others (dense:
         cosine similarity)."""
         part = self._partitions[scope]
         if mode == "dense":
-            vector = self.embedder.embed([query])[0]
+            vector = self._query_vector(query)
             ids, sims = self.generation.dense.search(vector, len(self.chunks))
             out = np.zeros(len(self.chunks), dtype=np.float32)
             valid = ids >= 0

@@ -68,6 +68,7 @@ _LABELS = {
 }
 MAX_LINES = 12  # a dossier list longer than this says how many more items the record has
 MAX_SHOWN = 6  # the field's lines in the answer itself; the rest are in its details
+MAX_SECOND = 3  # lines of the second field a question asks for
 MAX_GENERAL = 3  # overview lines after the lines that carry a question that names no field
 MAX_LEGAL = 3
 MAX_EXTRA = 3  # lines from anywhere in the record that carry the question
@@ -285,10 +286,7 @@ class ProcedureAnswerer:
                 for c, line in pairs
             ]
 
-        field = q.fields[0] if q.fields else "general"
-        pairs = self.lines_for(choice, field)
-        if not pairs and field != "general":
-            field, pairs = "general", self.lines_for(choice, "general")
+        field, pairs = self._asked_field(q, choice)
         label = _LABELS.get(field) or FIELDS[ANSWER_FIELDS[field][0]]
         head = render("procedure_field", procedure=choice.name, code=choice.code, field=label)
         verdict = _verdict(q, field, [line for _, line in pairs])
@@ -309,6 +307,10 @@ class ProcedureAnswerer:
             out += [render("procedure_also"), *bullets(pairs)]
         else:
             out = [f"{verdict} {head}".strip(), *bullets(pairs[:MAX_SHOWN])]
+            second, lines = self._second_field(q, choice, field, pairs[:MAX_SHOWN])
+            if lines:  # `mất mấy ngày, được giấy gì`: the time, then the result
+                out += [render("procedure_second", field=second), *bullets(lines)]
+                extra = [e for e in extra if e not in lines]
         if extra:
             out += [render("procedure_also"), *bullets(extra)]
         more = bullets(pairs[MAX_SHOWN:MAX_LINES])
@@ -316,6 +318,27 @@ class ProcedureAnswerer:
             more.append(render("procedure_more", count=str(len(pairs) - MAX_LINES)))
         around = self._around(choice, choices, field, bullets) + self._family(choice, situations)
         return "\n".join(out), "\n".join(more + around)
+
+    def _asked_field(self, q: Question, choice: Choice) -> tuple[str, list[tuple[Chunk, str]]]:
+        """The field the question asks for first and its lines; the overview when the
+        record has none of that field."""
+        field = q.fields[0] if q.fields else "general"
+        pairs = self.lines_for(choice, field)
+        if not pairs and field != "general":
+            field, pairs = "general", self.lines_for(choice, "general")
+        return field, pairs
+
+    def _second_field(
+        self, q: Question, choice: Choice, first: str, shown: list[tuple[Chunk, str]]
+    ) -> tuple[str, list[tuple[Chunk, str]]]:
+        """The second field a question asks for, when its lines are others than the first's:
+        its label and its first lines."""
+        asked = [f for f in q.fields[1:] if ANSWER_FIELDS.get(f) != ANSWER_FIELDS.get(first)]
+        if not asked or first == "general":
+            return "", []
+        field = asked[0]
+        lines = [p for p in self.lines_for(choice, field) if p not in shown][:MAX_SECOND]
+        return _LABELS.get(field) or FIELDS[ANSWER_FIELDS[field][0]], lines
 
     def _family(self, choice: Choice, situations: tuple[Situation, ...]) -> list[str]:
         """The other procedures of the situations the question speaks of, and of those

@@ -44,13 +44,15 @@ PROCEDURE_FIELDS = {
         r"(co )?duoc huong|(dang ky|lam) lai .{0,30}duoc (khong|ko)|"
         r"(moi|chua du|chua den) \d+ tuoi",
         "about": r"la gi|la giay gi|la cai gi|nghia la gi|khac .{0,30}(cho nao|the nao|gi)",
-        "fee": r"bao nhieu tien|mat tien|ton (bao nhieu|tien|phi)|het bao nhieu|phi|le phi|"
+        "fee": r"bao nhieu tien|mat tien|ton (bao nhieu|tien|phi)|het bao nhieu|"
+        r"(?<!chau )phi|le phi|"
         r"chi phi|mien phi|gia bao nhieu|bao nhieu (dong|k|nghin|ngan)|tra tien|dong tien|"
         r"nop tien|may tien|(co|phai) (mat|tra|nop) tien|tinh tien|"
         r"bao nhieu (mot|1) (trang|ban|to|lan)",
         # The asker's own deadline (`phải báo thay đổi trong bao lâu`), not the office's: the
         # steps say it.
         "deadline": r"phai .{0,40}(trong|truoc) (bao lau|bao nhieu ngay|may ngay)|"
+        r"han chot|han cuoi|cham nhat|nop( ho so| don)? (khi nao|luc nao)|"
         r"(trong|truoc) (bao lau|bao nhieu ngay|may ngay) (thi )?(moi )?phai",
         "time": r"may ngay|bao lau|bao nhieu ngay|mat (bao lau|may)|thoi han (giai quyet|tra|lam)|"
         r"thoi gian (giai quyet|lam|tra|cho)|may hom|may tuan|lau (khong|qua)|"
@@ -64,7 +66,7 @@ PROCEDURE_FIELDS = {
         r"tai dau|ra dau|co quan nao|lam o|nop o|phong nao|ben nao|xa nao|phuong nao",
         # Before the dossier: `làm xong được giấy gì` asks for the result, not the papers.
         "result": r"(duoc|nhan|cap|lay) (duoc )?(lai )?(giay|van ban|quyet dinh) (gi|nao)|"
-        r"(lam|giai quyet) xong .{0,20}(duoc|nhan|co) gi|"
+        r"(lam|giai quyet) xong .{0,20}(duoc|nhan|co) gi|bang (giay|van ban) (gi|nao)|"
         r"(duoc )?nhan (duoc )?(nhung )?(gi|cai gi|giay gi|giay( \w+){0,3} nao)|ket qua|"
         r"duoc cap (gi|giay gi)|cap giay gi|lay (duoc )?gi",
         "authority": r"ai (la nguoi )?(quyet dinh|ky|duyet|phe duyet|cong nhan|cap giay)|"
@@ -75,7 +77,8 @@ PROCEDURE_FIELDS = {
         r"mang (theo )?(gi|nhung gi)|chuan bi (gi|nhung gi)|can nhung|phai nop (gi|nhung)|to khai|"
         r"mau don|ban sao|ban chinh|can co gi|"
         r"(can|phai)( co| nop| mang| them)* (giay|chung cu|bang chung)( \w+){0,4} gi",
-        "steps": r"cac buoc|trinh tu|quy trinh|(lam|the) (the nao|sao|ra sao|nhu the nao)|"
+        "steps": r"(cac|nhung) buoc|buoc nao|sau do .{0,30}(lam|xu ly) (gi|nhung gi)|"
+        r"trinh tu|quy trinh|(lam|the) (the nao|sao|ra sao|nhu the nao)|"
         r"cach (lam|dang ky|xin)|huong dan|thu tuc (the nao|ra sao|gi)",
         # `có phải đăng ký … không`: whether the asker is among those who must.
         "applicants": r"ai (thi )?(duoc|co the|phai|di|lam|nop|dung ten)|"
