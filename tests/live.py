@@ -48,7 +48,14 @@ def running_server(
     corpus folders), wait until `/readyz` answers 200, stop it afterwards. With no index in
     `data_dir` the server builds one from `corpus` first (real segmenter and model)."""
     data_dir = data_dir or tmp / "data"
-    settings = {"TTHC_DATA_DIR": str(data_dir), "TTHC_CORPUS_DIR": str(corpus), **(env or {})}
+    # No portal import unless a test asks for one: the checkout sits beside ../shared, and
+    # the default build would import its 588 commune records (minutes) into every server.
+    settings = {
+        "TTHC_DATA_DIR": str(data_dir),
+        "TTHC_CORPUS_DIR": str(corpus),
+        "TTHC_PORTAL_DIR": "",
+        **(env or {}),
+    }
     out_path, err_path = tmp / "stdout.log", tmp / "stderr.log"
     with (
         out_path.open("wb") as out,

@@ -4,8 +4,13 @@ crawl is there (service/sources.py)."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
+import pytest
+from conftest import CORPUS
+
+from service.engine import build_engine
 from service.settings import Settings
 from service.sources import Sources
 
@@ -48,3 +53,28 @@ def test_no_crawl_no_portal(tmp_path):
     sources = Sources.default(Settings(corpus_dir=tmp_path, portal_dir=tmp_path / "missing"))
     assert sources.paths == [tmp_path] and sources.portal is None
     assert "kèm theo" in sources.describe()
+
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "dvcqg-procedures"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SHARED.is_dir(), reason="the portal's crawl (../shared) is not here")
+def test_the_default_build_answers_a_commune_procedure_the_catalogue_lacks(tmp_path, hash_embedder):
+    """Two real portal records beside the corpus: the commune's (felling a street tree) is
+    imported and answers, the province's is not imported."""
+    portal = tmp_path / "portal" / "bo-xay-dung"
+    portal.mkdir(parents=True)
+    for code in ("1.002693", "1.000028"):  # Cấp xã (tree felling); Cấp tỉnh (oversize lorry)
+        shutil.copy(SHARED / "bo-xay-dung" / f"{code}.json", portal)
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=CORPUS, portal_dir=portal.parent)
+    engine = build_engine(settings, embedder=hash_embedder)
+    report = engine.ingest_default()
+    assert "1.002693.json" in report.added and "1.000028.json" not in report.added
+    count = engine.procedure_count()
+    assert (
+        count["by_origin"]["portal"] == 1 and count["total"] == count["by_origin"]["catalogue"] + 1
+    )
+    answer = engine.ask("muốn chặt cây xanh trước cửa nhà thì cần giấy tờ gì")
+    codes = [c.get("procedure_code") for c in answer.citations]
+    assert not answer.abstained and codes[0] == "1.002693", answer.answer
