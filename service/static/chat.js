@@ -222,7 +222,7 @@ export function renderAnswer(answer, openCard) {
   if (answer.details) {
     fragment.append(el("details", { className: "more" },
       el("summary", { className: "more-title", textContent: "Xem thêm" }),
-      el("div", { className: "answer-text" }, ...answerNodes(answer.details, citations, openCard))));
+      el("div", { className: "answer-more" }, ...answerNodes(answer.details, citations, openCard))));
   }
   if (citations.length) {
     const list = el("ol", { className: "sources-list" });

@@ -290,6 +290,11 @@ def test_chat_on_a_phone_streams_cites_and_takes_feedback(site, open_page):
     expect(page.locator("button.send")).to_be_enabled()
     assert "khai sinh" in answer.locator(".answer-text").inner_text().lower()
     no_horizontal_scroll(page, PHONE["width"])
+    # The rest of the procedure (the legal basis, related procedures) is behind "Xem thêm".
+    more = answer.locator("details.more")
+    expect(more.locator(".answer-more")).to_be_hidden()
+    more.locator("summary", has_text="Xem thêm").click()
+    expect(more.locator(".answer-more")).to_contain_text("Căn cứ pháp lý")
 
     # A citation marker opens its source card: title, section, passage, file name, as text.
     marker, card = open_card(page, answer)
