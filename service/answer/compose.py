@@ -107,7 +107,11 @@ class Extractive:
         if q.topic and q.topic != q.text:
             probe = self.searcher.search(q.topic, k=k, filters=scoped(q.given, scope))
         if probe and self._about_procedure(q, probe, scope):
-            return self._answer_procedure(q, probe, scope)
+            answered = self._answer_procedure(q, probe, scope)
+            # With a commune named, a procedure the question does not name gives way to that
+            # commune's plans (`xã Đức An năm 2019 giải quyết bao nhiêu hồ sơ đúng hạn`).
+            if not q.communes or self._named(q, answered, scope):
+                return answered
         declined = self._decline(q, scope)
         if declined:
             # `mở hộ kinh doanh ở xã Bát Tràng năm 2026 lệ phí bao nhiêu`: no plan covers that
@@ -195,7 +199,21 @@ class Extractive:
         if not self.books(scope).procedures:
             return None
         answered = self._answer_procedure(q, hits, scope)
-        return None if answered.abstained else answered
+        named = not q.communes or self._named(q, answered, scope)
+        return answered if named and self._stands_in(answered) else None
+
+    def _named(self, q: Question, answered: Answer, scope: Scope) -> bool:
+        """The question (with its lexicon wording) spells at least half of the name of the
+        procedure that answers it."""
+        codes = [c.get("procedure_code") for c in answered.citations]
+        book = self.books(scope).procedures
+        return bool(codes) and book.named(str(codes[0]), q.expanded or q.text) >= 0.5
+
+    def _stands_in(self, answered: Answer) -> bool:
+        """A procedure answer strong enough to stand in for a plan question's answer or
+        decline (`Đức An năm 2019 giải quyết bao nhiêu hồ sơ` is neither a plan's nor a
+        procedure's: declined for its year)."""
+        return not answered.abstained and (answered.support or 0.0) >= self.config.instead_support
 
     def _plan_carries(self, q: Question, scope: Scope) -> bool:
         """The plans of the commune the question names carry it: then it is about them."""

@@ -197,6 +197,15 @@ class ProcedureAnswerer:
             }
         return sorted(best.values(), key=lambda c: -c.score)
 
+    def named(self, code: str, query: str) -> float:
+        """How much of the procedure's name the query spells (`_name_coverage`), 0 when the
+        code is not in the book."""
+        doc_id = self.preferred.get(code)
+        if doc_id is None:
+            return 0.0
+        tokens = set(segment.folded(query))
+        return _name_coverage(self.records[doc_id].name, tokens, self.config.specific_weight)
+
     def members(self, situation: Situation) -> list[str]:
         """The codes of the procedures of a situation's family, in code order."""
         return sorted(c for c, name in self.names.items() if Situations.holds(situation, name))

@@ -107,6 +107,11 @@ _NUMBER = re.compile(r"\b\d{9,12}\b")
 _LOOKUP = re.compile(
     r"cua ai|la ai|ten (gi|la|voi)|dia chi|o dau|tra (cuu|giup)|tim (nguoi|giup|ra)"
 )
+# A list of people with their contacts (`danh sách tên với số điện thoại những người nộp …`).
+_PEOPLE_LIST = re.compile(
+    r"danh sach .{0,30}(so dien thoai|sdt|dia chi|ho ten)|"
+    r"\b(ten|ho ten) (va|voi) (so dien thoai|sdt|dia chi)"
+)
 # Questions no procedure record answers, by kind: market prices, medical advice, winning a
 # private lawsuit, another country's visa, opinions on officials, small talk, gossip. Refused
 # as such, not answered from the passage that shares a word (`đất`, `giấy tờ`). Folded.
@@ -245,8 +250,10 @@ def understand(
     refusal = None
     if _INJECTION.search(folded):
         refusal = "injection"
-    elif (_PERSONAL_DATA.search(folded) and _PERSON.search(text)) or (
-        _NUMBER.search(folded) and _LOOKUP.search(folded)
+    elif (
+        (_PERSONAL_DATA.search(folded) and _PERSON.search(text))
+        or (_NUMBER.search(folded) and _LOOKUP.search(folded))
+        or _PEOPLE_LIST.search(folded)
     ):
         refusal = "personal_data"
     elif _OUT_OF_SCOPE.search(folded):
