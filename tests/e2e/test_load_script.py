@@ -111,8 +111,8 @@ def server(tmp_path_factory):
         yield live
 
 
-def run_script(capsys, *args: str) -> tuple[int, dict]:
-    code = load.main([*args, "--clients", "5", "--seconds", "5", "--warmup", "1", "--json"])
+def run_script(capsys, *args: str, warmup: str = "1") -> tuple[int, dict]:
+    code = load.main([*args, "--clients", "5", "--seconds", "5", "--warmup", warmup, "--json"])
     return code, json.loads(capsys.readouterr().out)
 
 
@@ -130,7 +130,10 @@ def test_five_clients_from_one_address_get_answers_and_deliberate_429s_only(serv
 
 @pytest.mark.slow
 def test_five_distinct_clients_behind_the_proxy_report_zero_errors(server, capsys):
-    code, figures = run_script(capsys, "--base", server.base, "--distinct-clients")
+    # No warm-up: the server is warm from the test before, and a repeated question is answered
+    # from cached vectors fast enough that a warm-up second would spend each client's burst
+    # outside the measured window.
+    code, figures = run_script(capsys, "--base", server.base, "--distinct-clients", warmup="0")
 
     assert figures["errors"] == {}, figures["error_examples"]
     assert code == 0

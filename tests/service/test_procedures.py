@@ -1124,19 +1124,13 @@ def test_the_same_questions_without_diacritics_find_the_same_procedure(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the catalogue has no land-certificate (sổ đỏ) procedure, "
-        "yet 'làm sổ đỏ lần đầu mất bao lâu' "
-        "is answered confidently with the building permit 1.013225 (support above "
-        "PROCEDURE_SUPPORT_THRESHOLD): a wrong procedure instead of a refusal"
-    ),
-)
 def test_a_procedure_the_catalogue_lacks_is_not_answered_with_another_one(real_engine):
+    """The catalogue has no land-certificate (sổ đỏ) procedure: declined as not covered
+    (issue 15), no longer answered with the building permit 1.013225."""
     answer = real_engine.ask("làm sổ đỏ lần đầu mất bao lâu")
     codes = {c.get("procedure_code") for c in answer.citations}
-    assert answer.abstained or not codes & {"1.013225", "1.013229"}, answer.answer
+    assert answer.abstained and answer.reason == "not_covered", answer.answer
+    assert not codes & {"1.013225", "1.013229"}
 
 
 # --- 8. the whole crawl (slow) ----------------------------------------------------------------

@@ -112,9 +112,11 @@ def test_the_secret_app_does_hold_the_internal_documents(apps):
     officer = {"X-API-Key": OFFICER}
     documents = apps["secret"].get("/api/documents", headers=officer).json()["documents"]
     assert [d["visibility"] for d in documents if MARKER in d["title"]] == ["internal"] * 2
-    results = apps["secret"].post(
-        "/api/search", json={"query": QUESTION, "k": 50}, headers=officer
-    ).json()["results"]
+    results = (
+        apps["secret"]
+        .post("/api/search", json={"query": QUESTION, "k": 50}, headers=officer)
+        .json()["results"]
+    )
     assert any(MARKER in r["text"] for r in results)
     duties = apps["secret"].get("/api/duties", params={"q": MARKER, "role": "any"}, headers=officer)
     assert MARKER in duties.text
