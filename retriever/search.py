@@ -183,6 +183,10 @@ class Searcher:
             mask &= self._years == filters.year
         return mask & self._partitions[filters.scope].visible
 
+    def forget_queries(self) -> None:
+        """Drop the cached question vectors (benchmarks measure a question's first asking)."""
+        self._query_vector.cache_clear()
+
     def _embed_query(self, query: str) -> np.ndarray:
         vector = self.embedder.embed([query])[0]
         vector.setflags(write=False)  # shared by every search of the same text
