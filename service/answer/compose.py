@@ -112,11 +112,16 @@ class Extractive:
             # commune's plans (`xã Đức An năm 2019 giải quyết bao nhiêu hồ sơ đúng hạn`).
             if not q.communes or self._named(q, answered, scope):
                 return answered
+            return self._decline(q, scope) or self._plan_answer(q, hits, scope)
         declined = self._decline(q, scope)
         if declined:
             # `mở hộ kinh doanh ở xã Bát Tràng năm 2026 lệ phí bao nhiêu`: no plan covers that
             # commune or year, but the procedure it asks about answers it anywhere.
             return self._procedure_instead(q, hits, scope) or declined
+        return self._plan_answer(q, hits, scope)
+
+    def _plan_answer(self, q: Question, hits: list[Hit], scope: Scope) -> Answer:
+        """The plans' passages' answer, or a decline when the best does not carry it."""
         if not hits:
             return _abstain("unsupported")
         support = self.support(_words(q), hits[0], scope)

@@ -164,9 +164,8 @@ class Question:
     expanded: str = ""  # the text with the lexicon's wordings of its everyday phrases
     wordings: tuple[Words, ...] = ()  # the content words of each of those wordings
     lexicon_hit: bool = False  # it uses a phrase the lexicon knows
-    # The units it names (`xa tan phu`, `tinh dong nai`; service.answer.places) and the text
-    # without them and its years: what a question about a national procedure is about.
-    places: tuple[str, ...] = ()
+    # The text without the units it names (`xã Tân Phú`, `tỉnh Đồng Nai`: service.answer
+    # .places) and its years: what a question about a national procedure is about.
     topic: str = ""
 
     @property
@@ -259,7 +258,7 @@ def understand(
     elif _OUT_OF_SCOPE.search(folded):
         refusal = "out_of_scope"
     fields = tuple(name for name, pattern in PROCEDURE_FIELDS.items() if re.search(pattern, folded))
-    named = tuple(places.mentions(folded))
+    named = places.mentions(folded)
     return Question(
         text,
         folded,
@@ -269,7 +268,6 @@ def understand(
         years,
         refusal,
         fields,
-        places=named,
         topic=_set_aside(text, [*named, *(f"nam {y}" for y in years)]),
     )
 
