@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field
 from pydantic.json_schema import JsonDict
 
 from ingest.textnorm import normalize
@@ -36,17 +36,13 @@ def _clean_question(value: str) -> str:
 
 # What the schema tells clients; `_clean_question` decides, after normalising and trimming.
 QUESTION_SCHEMA: JsonDict = {"minLength": 1, "maxLength": MAX_QUERY, "pattern": r"\S"}
+Question = Annotated[str, Field(json_schema_extra=QUESTION_SCHEMA), AfterValidator(_clean_question)]
 
 
 class SearchIn(BaseModel):
-    query: str = Field(json_schema_extra=QUESTION_SCHEMA)
+    query: Question
     k: int = Field(default=10, ge=1, le=50)
     filters: FiltersIn | None = None
-
-    @field_validator("query")
-    @classmethod
-    def _check(cls, value: str) -> str:
-        return _clean_question(value)
 
 
 class FeedbackIn(BaseModel):
@@ -56,15 +52,10 @@ class FeedbackIn(BaseModel):
 
 
 class AskIn(BaseModel):
-    question: str = Field(json_schema_extra=QUESTION_SCHEMA)
+    question: Question
     session_id: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")
     k: int = Field(default=5, ge=1, le=20)
     filters: FiltersIn | None = None
-
-    @field_validator("question")
-    @classmethod
-    def _check(cls, value: str) -> str:
-        return _clean_question(value)
 
 
 def filters_of(body: AskIn | SearchIn) -> Filters | None:
