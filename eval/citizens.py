@@ -75,6 +75,7 @@ def judge(engine: Engine, item: dict) -> dict:
         + ([] if item.get("diacritics", True) else ["no_diacritics"]),
         "code": item.get("code"),
         "chosen": chosen,
+        "right": right,
         "abstained": answer.abstained,
         "reason": answer.reason,
         "missing": missing,
@@ -93,7 +94,7 @@ def summary(rows: list[dict]) -> dict:
         "questions": len(rows),
         "accuracy": sum(r["correct"] for r in answerable) / n,
         "lenient_accuracy": sum(r["lenient"] for r in answerable) / n,
-        "procedure_at_1": sum(r["chosen"] == r["code"] or r["correct"] for r in answerable) / n,
+        "procedure_at_1": sum(r["right"] for r in answerable) / n,
         "false_declines": sum(r["abstained"] for r in answerable) / n,
         "refused": f"{sum(r['correct'] for r in refusals)}/{len(refusals)}",
         "median_chars": sorted(r["chars"] for r in answerable)[len(answerable) // 2]
@@ -119,7 +120,7 @@ def why(r: dict) -> str:
         return f"answered from {r['chosen'] or 'a passage'} instead of refusing"
     if r["abstained"]:
         return f"declined ({r['reason']})"
-    if r["chosen"] not in {r["code"]} and r["missing"]:
+    if not r["right"]:
         return f"chose {r['chosen']}, want {r['code']}"
     return f"missing {r['missing']}"
 
