@@ -255,7 +255,6 @@ class Extractive:
             q.expanded,
             hits,
             cites.number,
-            lambda line: self.carried(words, line, scope),
             asked,
         )
         if composed is None:

@@ -21,6 +21,7 @@ from ingest.records import Chunk
 from ingest.textnorm import fold
 from retriever import segment
 from retriever.search import Hit, Searcher
+from service.answer.lines import Lines
 from service.answer.config import AnswerConfig
 from corpus.situations import Situation
 from service.answer.render import render
@@ -71,20 +72,7 @@ MAX_SHOWN = 6  # the field's lines in the answer itself; the rest are in its det
 MAX_SECOND = 3  # lines of the second field a question asks for
 MAX_GENERAL = 3  # overview lines after the lines that carry a question that names no field
 MAX_LEGAL = 3
-MAX_EXTRA = 3  # lines from anywhere in the record that carry the question
-FOCUS_FIELDS = (
-    "notes",
-    "conditions",
-    "steps",
-    "applicants",
-    "result",
-    "where",
-    "dossier",
-    "channels",
-    "overview",
-)
-FOCUS_MIN = 0.2  # support of a line (rarity-weighted share of the question's words)
-FOCUS_LENGTH_PENALTY = 0.1
+MAX_EXTRA = 2  # lines from anywhere in the record that carry the question (lines.py)
 MAX_VARIANTS = 3
 # Fields (lĩnh vực) whose procedures a business or a public body files, not a citizen: 244 of
 # the portal's 588 commune-level records (customs 124, tax 111, treasury 9). A citizen's
@@ -132,6 +120,12 @@ class ProcedureAnswerer:
                 self.records[current].origin, 3
             ):
                 self.preferred[record.code] = d.doc_id
+        # code → its records, the preferred one first (the lines that carry a question are
+        # sought in all of them)
+        self.by_code: dict[str, list[str]] = {}
+        for doc_id in sorted(self.records, key=lambda d: rank.get(self.records[d].origin, 3)):
+            self.by_code.setdefault(self.records[doc_id].code, []).append(doc_id)
+        self._lines: dict[str, Lines] = {}  # code → its lines, tokenised on first use
         # code → the preferred record's name, folded (for the life situations' families)
         self.names = {c: folded_name(self.records[d].name) for c, d in self.preferred.items()}
 
@@ -244,21 +238,34 @@ class ProcedureAnswerer:
         return out
 
     def matching_lines(
-        self, choice: Choice, carried: Callable[[str], float], exclude: set[str]
+        self, choice: Choice, q: Question, field: str, exclude: set[str]
     ) -> list[tuple[Chunk, str]]:
-        """The record's lines, in any field, that carry most of the question (`carried`: the
-        answerer's support measure on a line): `gia hạn trước bao nhiêu ngày` is answered by
-        a note, `ông bà có được đi khai sinh cho cháu không` by a line of the steps."""
-        scored = []
-        for key in FOCUS_FIELDS:
-            for c, line in self.field_lines(choice, key):
-                if line in exclude or line.startswith(choice.name):
+        """The lines, in any field of any record of the chosen procedure (the portal's too
+        when the team's record is preferred), that carry the question best
+        (`service.answer.lines`): `gia hạn trước bao nhiêu ngày` is answered by a note,
+        `ông bà có được đi khai sinh cho cháu không` by a line of the steps."""
+        asked = {key for f in (q.fields or (field,)) for key in ANSWER_FIELDS.get(f, ())}
+        book = self._lines.get(choice.code)
+        if book is None:
+            book = self._lines[choice.code] = self._all_lines(choice)
+        ranked = book.rank(q.expanded, asked, choice.name)
+        top = [book.pairs[i] for _, i in ranked[:MAX_EXTRA]]
+        return [(c, line) for c, line in top if line not in exclude]
+
+    def _all_lines(self, choice: Choice) -> Lines:
+        """Every line of every record of the chosen procedure but its related ones and its
+        name line."""
+        pairs, fields = [], []
+        for doc_id in self.by_code.get(choice.code, [choice.doc_id]):
+            for key, chunks in self.chunks.get(doc_id, {}).items():
+                if key == "variants":
                     continue
-                score = carried(line) - FOCUS_LENGTH_PENALTY * min(1.0, len(line) / 400)
-                if score >= FOCUS_MIN:
-                    scored.append((score, c, line))
-        scored.sort(key=lambda s: -s[0])
-        return [(c, line) for _, c, line in scored[:MAX_EXTRA]]
+                for c in chunks:
+                    for line in c.text.split("\n"):
+                        if line.strip() and not line.startswith(choice.name):
+                            pairs.append((c, line))
+                            fields.append(key)
+        return Lines(pairs, fields)
 
     def field_lines(self, choice: Choice, key: str) -> list[tuple[Chunk, str]]:
         """(chunk, verbatim line) pairs of one field of the chosen record, in order."""
@@ -275,7 +282,6 @@ class ProcedureAnswerer:
         query: str,
         hits: list[Hit],
         number: Callable[[Hit], int],
-        carried: Callable[[str], float],
         situations: tuple[Situation, ...] = (),
     ) -> tuple[str, str] | None:
         """The answer for the best procedure, and its details (`Answer.details`); None when no
@@ -299,9 +305,7 @@ class ProcedureAnswerer:
         label = _LABELS.get(field) or FIELDS[ANSWER_FIELDS[field][0]]
         head = render("procedure_field", procedure=choice.name, code=choice.code, field=label)
         verdict = _verdict(q, field, [line for _, line in pairs])
-        extra = self.matching_lines(
-            choice, carried, exclude={line for _, line in pairs[:MAX_SHOWN]}
-        )
+        extra = self.matching_lines(choice, q, field, {line for _, line in pairs[:MAX_SHOWN]})
         if field == "general" and extra:  # no field asked: the lines that carry it lead
             out = [
                 render(
