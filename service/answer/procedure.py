@@ -79,6 +79,12 @@ MAX_VARIANTS = 3
 # question ranks them lower unless it speaks of their matters.
 BUSINESS_FIELDS = frozenset(["hai quan", "thue", "kho bac nha nuoc"])
 _BUSINESS_ASKED = re.compile(r"\b(thue|hai quan|kho bac|hoa don|bien lai|ngan sach|mien thue)")
+# `… lần đầu đối với tổ chức đang sử dụng đất` beside `… đối với hộ gia đình, cá nhân`: a
+# citizen asking about the land the grandparents left means the second.
+_FOR_ORGANISATIONS = re.compile(r"\b(doi voi|cua|cho) to chuc\b(?! (va|hoac|,)? ?ca nhan)")
+_ORGANISATION_ASKED = re.compile(r"\b(to_chuc|cong_ty|doanh_nghiep|hop_tac|co_quan)\b")
+MAX_SPECIFIC = 5  # choices looked at for a more specific name than the first's
+SPECIFIC_WITHIN = 0.8  # … among those scoring at least this share of the first
 MAX_FAMILY = 4  # other procedures of a life situation, in the details
 
 
@@ -175,13 +181,7 @@ class ProcedureAnswerer:
                 )
                 for code, c in best.items()
             }
-        if not _BUSINESS_ASKED.search(" ".join(sorted(query_tokens))):
-            best = {
-                code: replace(c, score=c.score * self.config.business_discount)
-                if fold(self.records[c.doc_id].field).lower() in BUSINESS_FIELDS
-                else c
-                for code, c in best.items()
-            }
+        best = self._for_citizens(best, query_tokens)
         if situations:
             best = {
                 code: replace(c, score=c.score + self.config.situation_weight)
@@ -189,7 +189,28 @@ class ProcedureAnswerer:
                 else c
                 for code, c in best.items()
             }
-        return sorted(best.values(), key=lambda c: -c.score)
+        return _more_specific(sorted(best.values(), key=lambda c: -c.score), query_tokens)
+
+    def _for_citizens(
+        self, best: dict[str, Choice], query_tokens: set[str] | frozenset[str]
+    ) -> dict[str, Choice]:
+        """Procedures a business, a public body or an organisation files rank lower unless
+        the question speaks of their matters."""
+        asked = " ".join(sorted(query_tokens))
+        business = not _BUSINESS_ASKED.search(asked)
+        organisation = not _ORGANISATION_ASKED.search(asked)
+
+        def discounted(c: Choice) -> bool:
+            record = self.records[c.doc_id]
+            return (business and fold(record.field).lower() in BUSINESS_FIELDS) or (
+                organisation and bool(_FOR_ORGANISATIONS.search(fold(record.name).lower()))
+            )
+
+        factor = self.config.business_discount
+        return {
+            code: replace(c, score=c.score * factor) if discounted(c) else c
+            for code, c in best.items()
+        }
 
     def named(self, code: str, query: str) -> float:
         """How much of the procedure's name the query spells (`_name_coverage`), 0 when the
@@ -406,6 +427,32 @@ def _verdict(q: Question, field: str, lines: list[str]) -> str:
     else:
         return ""
     return "Có." if yes else "Không."
+
+
+def _more_specific(choices: list[Choice], tokens: set[str] | frozenset[str]) -> list[Choice]:
+    """The first choice gives way to a close one whose name is its name and more, when the
+    question has every further syllable and pair of that name: `Đăng ký khai sinh` to
+    `Đăng ký khai sinh lưu động` for `cán bộ xuống tận nơi` (the lexicon's `lưu động`),
+    `Đăng ký giám hộ` to `… chấm dứt giám hộ` for `không làm giám hộ nữa`."""
+    if len(choices) < 2:
+        return choices
+    first = choices[0]
+    own = {t for t in _name_tokens(first.name) if "_" not in t}
+    for i, other in enumerate(choices[1:MAX_SPECIFIC], start=1):
+        if other.score < SPECIFIC_WITHIN * first.score:
+            break
+        theirs = _name_tokens(other.name)
+        further = {t for t in theirs if "_" not in t} - own
+        wanted = {t for t in theirs if set(t.split("_")) <= further}
+        if further and own <= theirs and wanted <= tokens:
+            return [other, *choices[:i], *choices[i + 1 :]]
+    return choices
+
+
+def _name_tokens(name: str) -> set[str]:
+    """A procedure name's folded syllables and pairs, without `Thủ tục` and bracketed asides."""
+    folded = segment.folded(_ASIDE.sub(" ", name))
+    return {t for t in folded if not set(t.split("_")) & PROCEDURE_NAME_FILLER}
 
 
 def _name_coverage(name: str, tokens: set[str] | frozenset[str], specific_weight: float) -> float:

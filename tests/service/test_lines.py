@@ -1,0 +1,76 @@
+"""Which line of a procedure carries a citizen's question (`service.answer.lines`), and which
+of two close procedures a question means (`procedure._more_specific`)."""
+
+from __future__ import annotations
+
+from ingest.records import Chunk
+from retriever import segment
+from service.answer.lines import Lines
+from service.answer.procedure import Choice, _more_specific
+
+# Lines of the portal's record of `Đăng ký khai sinh` (1.001193), abridged.
+BIRTH = [
+    ("dossier", "- Tờ khai đăng ký khai sinh theo mẫu."),
+    (
+        "dossier",
+        "- Giấy chứng sinh; trường hợp không có Giấy chứng sinh thì nộp văn bản của người "
+        "làm chứng xác nhận về việc sinh; nếu không có người làm chứng thì phải có giấy "
+        "cam đoan về việc sinh.",
+    ),
+    ("steps", "1. Người yêu cầu đăng ký khai sinh nộp hồ sơ tại Ủy ban nhân dân cấp xã."),
+    (
+        "steps",
+        "2. Trong thời hạn 60 ngày kể từ ngày sinh con, cha hoặc mẹ có trách nhiệm đăng ký "
+        "khai sinh cho con; trường hợp cha, mẹ không thể đăng ký khai sinh cho con thì ông "
+        "hoặc bà hoặc người thân thích khác có trách nhiệm đăng ký khai sinh cho trẻ em.",
+    ),
+    ("channels", "Trực tiếp: thời hạn giải quyết Ngay trong ngày; phí, lệ phí: Miễn lệ phí."),
+]
+
+
+def _lines(rows: list[tuple[str, str]]) -> Lines:
+    chunk = Chunk("c", "d", "t", "s", "procedure", "", "", 0, 0)
+    return Lines([(chunk, text) for _, text in rows], [field for field, _ in rows])
+
+
+def _best(lines: Lines, question: str, asked: set[str]) -> str:
+    ranked = lines.rank(question, asked, name="Đăng ký khai sinh")
+    return lines.pairs[ranked[0][1]][1]
+
+
+def test_the_line_that_carries_the_question_leads_in_any_field():
+    lines = _lines(BIRTH)
+    # asked as papers (`giấy gì`), answered by a dossier line deep in the list
+    best = _best(lines, "con sinh ở nhà không có giấy chứng sinh thì nộp giấy gì", {"dossier"})
+    assert "người làm chứng" in best
+    # asked as who may go, answered by a line of the steps
+    best = _best(lines, "ông bà nội có được đi làm khai sinh cho cháu không", {"applicants"})
+    assert "ông hoặc bà" in best
+
+
+def test_the_words_of_the_procedure_name_do_not_count():
+    lines = _lines(BIRTH)
+    ranked = lines.rank("đăng ký khai sinh", set(), name="Đăng ký khai sinh")
+    assert ranked == []  # every line is about the procedure: none carries more of it
+
+
+def _choice(code: str, name: str, score: float) -> Choice:
+    return Choice(code, code, name, score)
+
+
+def test_a_close_procedure_whose_further_words_the_question_has_comes_first():
+    generic = _choice("1.001193", "Đăng ký khai sinh", 1.4)
+    mobile = _choice("1.003583", "Đăng ký khai sinh lưu động", 1.2)
+    asked = set(segment.folded("cán bộ xuống tận nơi làm khai sinh lưu động"))
+    assert _more_specific([generic, mobile], asked)[0] is mobile
+    plain = set(segment.folded("làm khai sinh cho con cần giấy gì"))
+    assert _more_specific([generic, mobile], plain)[0] is generic
+
+
+def test_a_close_procedure_far_behind_or_not_more_specific_does_not():
+    generic = _choice("1.004837", "Đăng ký giám hộ", 1.6)
+    ending = _choice("1.004845", "Thủ tục đăng ký chấm dứt giám hộ", 1.0)  # below 0.8 of 1.6
+    asked = set(segment.folded("không làm giám hộ nữa, chấm dứt giám hộ"))
+    assert _more_specific([generic, ending], asked)[0] is generic
+    other = _choice("2.000815", "Chứng thực bản sao từ bản chính", 1.5)
+    assert _more_specific([generic, other], asked | {"chung", "thuc"})[0] is generic
