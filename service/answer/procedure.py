@@ -47,6 +47,21 @@ ANSWER_FIELDS = {
     "general": ("overview", "where", "channels"),
     "about": ("notes", "overview"),
 }
+# What a line that answers a field looks like wherever it sits (folded): `nộp hồ sơ ở đâu` is
+# answered by a step that says `nộp hồ sơ tại Trung tâm Phục vụ hành chính công`, `bao lâu`
+# by a note that says `trong thời hạn 03 ngày làm việc`.
+ANSWER_SHAPES = {
+    field: re.compile(pattern)
+    for field, pattern in {
+        "where": r"trung tam phuc vu|bo phan (mot cua|tiep nhan)|nop (ho so )?(truc tiep )?tai|"
+        r"bat ky|khong phu thuoc|noi (cu tru|thuong tru|tam tru)|cong an cap xa",
+        "time": r"\b\d+ (ngay|gio|thang)\b|ngay lam viec|trong ngay",
+        "deadline": r"\b\d+ (ngay|gio|thang)\b|ngay lam viec|trong ngay",
+        "fee": r"\bdong\b|le phi|mien phi|\bphi\b",
+        "authority": r"chu tich|\bquyet dinh\b|phe duyet|tham quyen",
+        "result": r"\b(cap|nhan|tra) (giay|ban|quyet dinh|ket qua)|ket qua",
+    }.items()
+}
 _OVERVIEW_FOR = {  # the overview lines that answer a field, when the overview is used
     "online": ("Nộp trực tuyến",),
     "where": ("Cơ quan thực hiện", "Cơ quan có thẩm quyền"),
@@ -269,7 +284,8 @@ class ProcedureAnswerer:
         book = self._lines.get(choice.code)
         if book is None:
             book = self._lines[choice.code] = self._all_lines(choice)
-        ranked = book.rank(q.expanded, asked, choice.name)
+        shape = ANSWER_SHAPES.get(q.fields[0] if q.fields else field)
+        ranked = book.rank(q.expanded, asked, choice.name, shape, typed=q.text)
         top = [book.pairs[i] for _, i in ranked[:MAX_EXTRA]]
         return [(c, line) for c, line in top if line not in exclude]
 

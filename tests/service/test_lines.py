@@ -74,3 +74,19 @@ def test_a_close_procedure_far_behind_or_not_more_specific_does_not():
     assert _more_specific([generic, ending], asked)[0] is generic
     other = _choice("2.000815", "Chứng thực bản sao từ bản chính", 1.5)
     assert _more_specific([generic, other], asked | {"chung", "thuc"})[0] is generic
+
+
+def test_a_question_with_diacritics_is_matched_with_them_and_a_place_answers_where():
+    from service.answer.procedure import ANSWER_SHAPES
+
+    lines = _lines(
+        [
+            ("dossier", "- Thông tin đã có trong Cơ sở dữ liệu quốc gia về dân cư."),
+            ("steps", "- Người yêu cầu nộp hồ sơ tại Trung tâm Phục vụ hành chính công."),
+        ]
+    )
+    question = "cháu đủ 18 tuổi, không làm giám hộ nữa thì phải đến đâu"
+    ranked = lines.rank(question, {"where"}, "Đăng ký chấm dứt giám hộ", ANSWER_SHAPES["where"])
+    assert [i for _, i in ranked] == [1]  # `đủ` is not `dữ`; the step has the shape of a place
+    folded = lines.rank("can cuoc du lieu", set(), typed="can cuoc du lieu")
+    assert [i for _, i in folded] == [0]  # typed without diacritics: folded syllables
