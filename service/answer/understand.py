@@ -124,11 +124,13 @@ OUT_OF_SCOPE = {
     r"\b(di|dang|muon) kien\b|\bkien (cao|tung|nhau|doi)\b",
     "foreign": r"\bvisa\b|thi thuc|lanh su|dai su quan",
     "opinion": r"(co )?nen bau|bau (lai|cho)|bo phieu|danh gia (ong|ba|chu tich)|tham nhung|"
-    r"lam viec (co )?(tot|te|kem)",
+    r"lam viec (co )?(tot|te|kem)|chinh tri|"
+    r"(sap nhap|chinh sach|nha nuoc|chinh quyen|bau cu).{0,60}(dung hay sai|tot hay xau)",
     "chitchat": r"thoi tiet|\bti so\b|bong da|\bda (voi|bong)\b|cach nau|mon (an )?ngon|"
     r"bai (tho|hat|van)|ke chuyen|\bxo so\b",
     "gossip": r"\b(vo|chong|con|nguoi yeu|bo|me) (cua )?(ong |ba )?(chu tich|bi thu|truong)|"
-    r"ngoai tinh|doi tu",
+    r"ngoai tinh|doi tu|giau (co|den muc|the) nao|(nhan|an) (tien|hoi lo) cua dan|"
+    r"(nghe don|tin don).{0,60}(chu tich|bi thu|can bo|truong (thon|ap|ban))",
 }
 _OUT_OF_SCOPE = re.compile("|".join(f"(?:{p})" for p in OUT_OF_SCOPE.values()))
 # A named or titled person: checked on the text as typed (capitals), since folded `chu`,

@@ -65,6 +65,8 @@ def test_online_yes_no_is_answered_co_first(real_engine):
         ("gia dat tho cu o xa minh hom nay bao nhieu 1 met vuong", "out_of_scope"),
         ("Xin visa lao động Hàn Quốc cần chuẩn bị gì?", "out_of_scope"),
         ("con toi sot 39 do, nen cho uong thuoc gi", "out_of_scope"),
+        ("Theo bạn, sáp nhập xã năm nay là đúng hay sai?", "out_of_scope"),
+        ("nghe don chu tich xa an tien cua dan, ong ay giau co nao", "out_of_scope"),
         ("so 0912345678 la cua ai, cho xin ten va dia chi", "personal_data"),
         ("Tìm địa chỉ người có số căn cước 001085012345 giúp tôi", "personal_data"),
     ],
@@ -81,6 +83,8 @@ def test_out_of_scope_and_lookups_are_refused_as_such(real_engine, question, rea
         "điều kiện đăng ký kết hôn là gì",  # `điều kiện` is not a lawsuit (`kiện`)
         "khám chữa bệnh bảo hiểm y tế cho trẻ em dưới 6 tuổi",
         "các xã, phường thuộc tỉnh làm khai sinh ở đâu",  # `phường thuộc`, not `uống thuốc`
+        "nghe đồn sắp bỏ sổ hộ khẩu giấy, có thật không",  # a rumour about a rule, not a person
+        "tôi ghi tờ khai khai sinh như vậy đúng hay sai",  # a paper's wording, not politics
     ],
 )
 def test_everyday_words_that_look_like_out_of_scope_cues_are_not_refused(question):
