@@ -71,6 +71,7 @@ _ASIDE = re.compile(r"\([^)]*\)")
 _FREE = re.compile(
     r"mien (phi|le phi)|khong (thu|mat|phai nop) (phi|le phi|tien)|\b0 dong|khong co phi"
 )
+_REFUND = re.compile(r"\b(tra lai|hoan (lai|tra)|lay lai) (tien|phi|le phi)|\bhoan (tien|phi)\b")
 _VARIANT_CODE = re.compile(r"\(mã (\d+\.\d+)\)")
 # Headings for the question fields that are not simply one record field.
 _LABELS = {
@@ -436,6 +437,8 @@ def _verdict(q: Question, field: str, lines: list[str]) -> str:
             return ""
         yes = not re.search(r"\bkhong\b", fold(said[0]))
     elif field == "fee":
+        if _REFUND.search(q.folded):  # `có được trả lại tiền không` is not `có mất phí không`
+            return ""
         free = {bool(_FREE.search(fold(line))) for line in lines}
         if len(free) > 1:
             return ""
@@ -460,6 +463,11 @@ def _more_specific(choices: list[Choice], tokens: set[str] | frozenset[str]) -> 
         theirs = _name_tokens(other.name)
         further = {t for t in theirs if "_" not in t} - own
         wanted = {t for t in theirs if set(t.split("_")) <= further}
+        if len(further) == 1:  # one syllable (`lại`) is common: with a neighbour (`ký lại`)
+            wanted = {t for t in theirs if "_" in t and set(t.split("_")) & further}
+            if not wanted & tokens:
+                continue
+            wanted = further
         if further and own <= theirs and wanted <= tokens:
             return [other, *choices[:i], *choices[i + 1 :]]
     return choices

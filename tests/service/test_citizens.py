@@ -53,6 +53,14 @@ def test_a_year_still_declines_a_plan_question_no_plan_covers(real_engine):
     assert answer.abstained and answer.reason == "unknown_year"
 
 
+def test_a_question_about_a_refund_gets_no_verdict_on_the_fee(real_engine):
+    answer = real_engine.ask(
+        "đăng ký kết hôn lệ phí bao nhiêu, bị từ chối có được trả lại tiền không"
+    )
+    assert _code(answer) == MARRIAGE
+    assert not answer.answer.startswith(("Có.", "Không."))
+
+
 def test_online_yes_no_is_answered_co_first(real_engine):
     answer = real_engine.ask("đăng ký kết hôn có làm online được không")
     assert answer.answer.startswith("Có.") and _code(answer) == MARRIAGE

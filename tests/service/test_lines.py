@@ -90,3 +90,12 @@ def test_a_question_with_diacritics_is_matched_with_them_and_a_place_answers_whe
     assert [i for _, i in ranked] == [1]  # `đủ` is not `dữ`; the step has the shape of a place
     folded = lines.rank("can cuoc du lieu", set(), typed="can cuoc du lieu")
     assert [i for _, i in folded] == [0]  # typed without diacritics: folded syllables
+
+
+def test_one_further_syllable_counts_only_beside_its_neighbour():
+    marriage = _choice("1.000894", "Đăng ký kết hôn", 1.5)
+    again = _choice("1.004746", "Đăng ký lại kết hôn", 1.3)
+    refund = set(segment.folded("đăng ký kết hôn bị từ chối có được trả lại tiền không"))
+    assert _more_specific([marriage, again], refund)[0] is marriage
+    lost = set(segment.folded("giấy kết hôn mất hết, đăng ký lại kết hôn"))
+    assert _more_specific([marriage, again], lost)[0] is again
