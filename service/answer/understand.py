@@ -118,7 +118,7 @@ _PEOPLE_LIST = re.compile(
 OUT_OF_SCOPE = {
     "price": r"\bgia (vang|dat|nha|xang|dau|lua|gao|heo|lon|thit|ca phe|co phieu|thi truong)\b|"
     r"ty gia|lai suat|co phieu|chung khoan|bao nhieu (1|mot) (m2|met vuong|met|chi|luong|kg)\b",
-    "medical": r"\buong thuoc|\bthuoc (gi|nao)\b|\bbi sot\b|\bsot \d|\bchua (khoi|dut)\b|"
+    "medical": r"\buong thuoc|\bthuoc (gi|nao)\b|\bbi sot\b|\bsot \d|\bchua (khoi|dut)\b(?! cong)|"
     r"\bdau (bung|da day|rang|lung|hong)\b",
     "lawsuit": r"thang kien|khoi kien|\bra toa\b|hau toa|tranh tung|"
     r"\b(di|dang|muon) kien\b|\bkien (cao|tung|nhau|doi)\b",
@@ -129,7 +129,8 @@ OUT_OF_SCOPE = {
     "chitchat": r"thoi tiet|\bti so\b|bong da|\bda (voi|bong)\b|cach nau|mon (an )?ngon|"
     r"bai (tho|hat|van)|ke chuyen|\bxo so\b",
     "gossip": r"\b(vo|chong|con|nguoi yeu|bo|me) (cua )?(ong |ba )?(chu tich|bi thu|truong)|"
-    r"ngoai tinh|doi tu|giau (co|den muc|the) nao|(nhan|an) (tien|hoi lo) cua dan|"
+    r"ngoai tinh|doi tu|giau (co|den muc|the) nao|(nhan|an) (tien|hoi lo) cua (dan|nguoi ta)|"
+    r"dinh (toi|den|vao) vu|"
     r"(nghe don|tin don).{0,60}(chu tich|bi thu|can bo|truong (thon|ap|ban))",
 }
 _OUT_OF_SCOPE = re.compile("|".join(f"(?:{p})" for p in OUT_OF_SCOPE.values()))

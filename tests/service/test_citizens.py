@@ -92,6 +92,7 @@ def test_out_of_scope_and_lookups_are_refused_as_such(real_engine, question, rea
         "khám chữa bệnh bảo hiểm y tế cho trẻ em dưới 6 tuổi",
         "các xã, phường thuộc tỉnh làm khai sinh ở đâu",  # `phường thuộc`, not `uống thuốc`
         "nghe đồn sắp bỏ sổ hộ khẩu giấy, có thật không",  # a rumour about a rule, not a person
+        "giấy phép xây nhà sắp hết hạn mà chưa khởi công, xin kéo dài thế nào",  # not `chữa khỏi`
         "tôi ghi tờ khai khai sinh như vậy đúng hay sai",  # a paper's wording, not politics
     ],
 )
