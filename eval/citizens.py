@@ -38,9 +38,13 @@ def load(path: Path) -> list[dict]:
 
 
 def plain(text: str) -> str:
-    """Folded, lower-case, one space between words, digits without thousands separators:
-    `8.000 Đồng` and `8000 đồng` are the same amount."""
+    """Folded, lower-case, one space between words, digits without thousands separators and
+    one name for the currency: `8.000 Đồng`, `8000 đồng` and `8,000 Việt Nam Đồng` are the
+    same amount (the currency's name was unified in session 2, after set C's first run: it
+    turned c056 and c062 right, quoting the team's `50.000 đồng` for the portal's `50,000
+    Việt Nam Đồng`; eval/reports/citizens.md gives C's first-sight figure both ways)."""
     text = re.sub(r"(?<=\d)[.,](?=\d{3}\b)", "", fold(text).lower())
+    text = re.sub(r"\b(viet nam dong|vnd|vn dong)\b", "dong", text)
     return " ".join(re.findall(r"\w+|[/%]", text))
 
 
