@@ -90,7 +90,7 @@ MAX_SHOWN = 6  # the field's lines in the answer itself; the rest are in its det
 MAX_SECOND = 3  # lines of the second field a question asks for
 MAX_GENERAL = 3  # overview lines after the lines that carry a question that names no field
 MAX_LEGAL = 3
-MAX_EXTRA = 2  # lines from anywhere in the record that carry the question (lines.py)
+MAX_EXTRA = 3  # lines from anywhere in the record that carry the question (lines.py)
 MAX_VARIANTS = 3
 # Fields (lĩnh vực) whose procedures a business or a public body files, not a citizen: 244 of
 # the portal's 588 commune-level records (customs 124, tax 111, treasury 9). A citizen's
