@@ -10,16 +10,27 @@ All views are lower-cased after `ingest.textnorm.normalize`.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from corpus.vocabulary import FOLDED_QUESTION_WORDS, QUESTION_WORDS, SHORT_FORMS
-from ingest.textnorm import fold, normalize
+from ingest.textnorm import NORMALIZER_VERSION, fold, normalize
 
 SEGMENTER_VERSION = "underthesea-ws/2"
 _TOKEN = re.compile(r"\w+(?:[.,/]\d+)*%?")
+
+
+def fingerprint() -> str:
+    """What the token views depend on besides the text and underthesea: this segmenter's
+    version, the normaliser's, and the word lists (question words, short forms). Caches of
+    token views are keyed by it, so editing a word list never serves stale tokens."""
+    lists = [sorted(QUESTION_WORDS), sorted(FOLDED_QUESTION_WORDS), sorted(SHORT_FORMS.items())]
+    digest = hashlib.sha256(json.dumps(lists, ensure_ascii=False).encode()).hexdigest()[:16]
+    return f"{SEGMENTER_VERSION}|{NORMALIZER_VERSION}|{digest}"
 
 
 def expansions(text: str) -> str:
