@@ -254,9 +254,7 @@ def parser() -> argparse.ArgumentParser:
 
     ingest = sub.add_parser("ingest", help="nạp tài liệu và cập nhật chỉ mục")
     ingest.add_argument("paths", nargs="*", help=_SOURCES_HELP)
-    ingest.add_argument(
-        "--json", action="store_true", help="in bản tóm tắt dạng JSON (mọi tệp, từng giai đoạn)"
-    )
+    ingest.add_argument("--json", action="store_true", help="tóm tắt dạng JSON: mọi tệp, mọi bước")
     ingest.set_defaults(func=cmd_ingest)
 
     search = sub.add_parser("search", help="tìm đoạn văn bản liên quan")
