@@ -13,7 +13,7 @@ The build runs in four phases, each reported as one line (`Phase`) in the log an
   the sources no longer found;
 - segment and embed: the chunks read get their token views and vectors, all files at once,
   from the content-hash cache (`retriever.cache`) or, for texts never seen, from the
-  segmenter and the model (in one call, so its batches are sorted by length);
+  segmenter and the model (longest texts first, so that a batch holds texts of a length);
 - write: `_write` lays all rows end to end as the new generation, and the cache keeps the
   new generation's entries only.
 """

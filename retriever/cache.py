@@ -6,11 +6,12 @@ after the index was lost) segments and embeds only the texts never seen before.
       tokens(key, views)     views: the three token lists as JSON
       vectors(key, vector)   vector: float32 bytes, as many as the model's dimensions
 
-A key is the sha256 of the text and of everything its value depends on: the segmenter,
-the normaliser and the word lists for tokens (`build.tokens_namespace`), the model and its
-dimensions for vectors (`vector_namespace`). After each build the cache keeps the entries of
-the new generation only, so it never outgrows the index. It is a cache: a damaged file is
-removed and rebuilt; the generation (checksums, pointer) is what serves.
+Entries are written as they are computed, a group at a time, so a build killed midway
+keeps what it did. A key is the sha256 of the text and of everything its value depends on:
+the segmenter, the normaliser and the word lists for tokens (`build.tokens_namespace`), the
+model and its dimensions for vectors (`vector_namespace`). After each build the cache keeps
+the entries of the new generation only, so it never outgrows the index. It is a cache: a
+damaged file is removed and rebuilt; the generation (checksums, pointer) is what serves.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ from retriever.dense import Embedder
 from retriever.segment import TokenViews
 
 _BATCH = 500  # keys per `IN (…)`: far below SQLite's limit on bound parameters
+# Texts segmented or embedded, then written, at a time: a build killed midway has kept all
+# but the last group, and the next one starts from there.
+_GROUP = 512
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tokens (key BLOB PRIMARY KEY, views TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL);
@@ -79,20 +83,23 @@ class Cache:
         keys = [_key(self._tokens_ns, t) for t in texts]
         found = {k: TokenViews.from_json(json.loads(v)) for k, v in self._get("tokens", keys)}
         missing = {k: t for k, t in zip(keys, texts) if k not in found}
-        computed = {k: segment(t) for k, t in missing.items()}
-        self._put("tokens", [(k, _encode_views(v)) for k, v in computed.items()])
-        found.update(computed)
-        return [found[k] for k in keys], len(computed)
+        for group in _batches(list(missing), _GROUP):
+            computed = {k: segment(missing[k]) for k in group}
+            self._put("tokens", [(k, _encode_views(v)) for k, v in computed.items()])
+            found.update(computed)
+        return [found[k] for k in keys], len(missing)
 
     def vectors(self, texts: list[str], embedder: Embedder) -> tuple[np.ndarray, int]:
         """One vector per text (row i for text i), and how many distinct texts the model
-        embedded; all of them in one call, so that its batches are sorted by length."""
+        embedded: longest first, as the model orders one call's batches, so that texts of a
+        length share a batch across files."""
         keys = [_key(self._vectors_ns, t) for t in texts]
         found = {k: np.frombuffer(v, np.float32) for k, v in self._get("vectors", keys)}
         missing = {k: t for k, t in zip(keys, texts) if k not in found}
-        if missing:
-            matrix = embedder.embed(list(missing.values()))
-            computed = dict(zip(missing, matrix))
+        longest_first = sorted(missing, key=lambda k: -len(missing[k]))
+        for group in _batches(longest_first, _GROUP):
+            matrix = embedder.embed([missing[k] for k in group])
+            computed = dict(zip(group, matrix))
             self._put("vectors", [(k, _encode_vector(v)) for k, v in computed.items()])
             found.update(computed)
         if not keys:

@@ -6,8 +6,9 @@ import sqlite3
 
 import numpy as np
 import pytest
+from conftest import HashEmbedder
 
-from retriever import build
+from retriever import build, cache
 from retriever.build import update
 from retriever.segment import TokenViews
 from retriever.store import Store
@@ -148,3 +149,32 @@ def test_each_phase_is_one_short_line(tiny_corpus, tmp_path, hash_embedder, capl
     assert [line.split(":")[0] for line in lines] == ["read", "segment", "embed", "write"]
     assert all(len(line) < 120 and " s" in line for line in lines)
     assert report.to_json()["phases"][1]["total"] == report.chunks
+
+
+def test_a_build_that_fails_midway_keeps_what_it_embedded(
+    tiny_corpus, tmp_path, hash_embedder, monkeypatch
+):
+    """The model failing (or the build killed) after some groups: the next build embeds the
+    rest only, and the index is the one an uninterrupted build writes."""
+    monkeypatch.setattr(cache, "_GROUP", 2)
+    store = Store(tmp_path / "data")
+    real_embed = hash_embedder.embed
+
+    def failing(texts):
+        if hash_embedder.calls == 2:
+            raise RuntimeError("killed")
+        return real_embed(texts)
+
+    monkeypatch.setattr(hash_embedder, "embed", failing)
+    with pytest.raises(RuntimeError):
+        update([tiny_corpus], store, hash_embedder)
+    assert not store.exists() and hash_embedder.texts == 4  # two groups kept
+
+    monkeypatch.setattr(hash_embedder, "embed", real_embed)
+    update([tiny_corpus], store, hash_embedder)
+    distinct = len({c.dense_text() for c in store.load().chunks})
+    assert hash_embedder.texts == distinct
+    fresh = HashEmbedder()
+    update([tiny_corpus], Store(tmp_path / "other"), fresh)
+    assert _rows(store)[1] == _rows(Store(tmp_path / "other"))[1]
+    assert np.array_equal(_rows(store)[2], _rows(Store(tmp_path / "other"))[2])
