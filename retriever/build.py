@@ -41,8 +41,24 @@ from retriever.dense import DenseIndex, Embedder
 from retriever.segment import TokenViews
 from retriever.store import FORMAT_VERSION, IndexedDocument, IndexMissing, Store
 
-Progress = Callable[[str], None]  # one message per file read
 log = logging.getLogger("tthc.build")
+
+
+@dataclass(frozen=True)
+class Step:
+    """Progress within a phase: `done` of `total` files read, texts segmented or embedded."""
+
+    phase: str  # read | segment | embed
+    done: int
+    total: int
+    name: str = ""  # the file being read
+
+    def __str__(self) -> str:
+        doing = {"read": f"đang xử lý {self.name}", "segment": "đang tách từ"}
+        return f"[{self.done}/{self.total}] {doing.get(self.phase, 'đang nhúng')}"
+
+
+Progress = Callable[[Step], None]
 
 
 @dataclass(frozen=True)
@@ -374,7 +390,7 @@ def _update(
     report.phase("read", "tệp", len(files), len(fresh), started)
     vectors_ns = vector_namespace(embedder, f"{segmenter_version()}|{NORMALIZER_VERSION}")
     with Cache.open(store.root / "cache", tokens_namespace(), vectors_ns) as cache:
-        parts = _segment_and_embed(read, cache, embedder, report)
+        parts = _segment_and_embed(read, cache, embedder, report, progress)
         report.chunks = sum(len(p.chunks) for p in parts)
         started = time.perf_counter()
         if not report.changed and previous.reusable:
@@ -407,7 +423,7 @@ def _read_all(
             report.unchanged.append(source.name)
             continue
         if progress:
-            progress(f"[{number}/{len(files)}] đang xử lý {source.name}")
+            progress(Step("read", number, len(files), source.name))
         read = read_source(source, owners)
         known = source.key in previous.sources
         if isinstance(read, str):
@@ -421,18 +437,24 @@ def _read_all(
 
 
 def _segment_and_embed(
-    parts: list[Rows | Read], cache: Cache, embedder: Embedder, report: Report
+    parts: list[Rows | Read],
+    cache: Cache,
+    embedder: Embedder,
+    report: Report,
+    progress: Progress | None,
 ) -> list[Rows]:
     """The segment and embed phases, over the chunks of every file read at once: token views
     and vectors from the cache, or computed for the texts it does not hold (a chunk's vector
     is its dense text's: chunks that share one are embedded once)."""
     chunks = [c for p in parts if isinstance(p, Read) for c in p.chunks]
     started = time.perf_counter()
-    tokens, segmented = cache.tokens([c.index_text() for c in chunks], TokenViews.of)
+    tokens, segmented = cache.tokens(
+        [c.index_text() for c in chunks], TokenViews.of, _steps("segment", progress)
+    )
     report.phase("segment", "đoạn", len(chunks), segmented, started)
     started = time.perf_counter()
     dense = [c.dense_text() for c in chunks]
-    vectors, embedded = cache.vectors(dense, embedder)
+    vectors, embedded = cache.vectors(dense, embedder, _steps("embed", progress))
     report.phase("embed", "văn bản", len(set(dense)), embedded, started)
     rows: list[Rows] = []
     offset = 0
@@ -443,6 +465,13 @@ def _segment_and_embed(
             offset = end
         rows.append(part)
     return rows
+
+
+def _steps(phase: str, progress: Progress | None) -> Callable[[int, int], None] | None:
+    """What the cache calls after each group it computed, as `Step`s of the phase."""
+    if progress is None:
+        return None
+    return lambda done, total: progress(Step(phase, done, total))
 
 
 def _entries(parts: list[Rows]) -> tuple[set[str], dict[str, np.ndarray]]:

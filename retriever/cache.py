@@ -34,6 +34,7 @@ _BATCH = 500  # keys per `IN (…)`: far below SQLite's limit on bound parameter
 # Texts segmented or embedded, then written, at a time: a build killed midway has kept all
 # but the last group, and the next one starts from there.
 _GROUP = 512
+Done = Callable[[int, int], None]  # after each group: texts computed so far, of how many
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tokens (key BLOB PRIMARY KEY, views TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL);
@@ -77,19 +78,26 @@ class Cache:
             connection.close()
 
     def tokens(
-        self, texts: list[str], segment: Callable[[str], TokenViews]
+        self, texts: list[str], segment: Callable[[str], TokenViews], done: Done | None = None
     ) -> tuple[list[TokenViews], int]:
-        """The token views of each text, and how many texts had to be segmented."""
+        """The token views of each text, and how many texts had to be segmented (`done` is
+        told after each group: how many so far, of how many)."""
         keys = [_key(self._tokens_ns, t) for t in texts]
         found = {k: TokenViews.from_json(json.loads(v)) for k, v in self._get("tokens", keys)}
         missing = {k: t for k, t in zip(keys, texts) if k not in found}
-        for group in _batches(list(missing), _GROUP):
+        if done and missing:
+            done(0, len(missing))
+        for n, group in enumerate(_batches(list(missing), _GROUP)):
             computed = {k: segment(missing[k]) for k in group}
             self._put("tokens", [(k, _encode_views(v)) for k, v in computed.items()])
             found.update(computed)
+            if done:
+                done(n * _GROUP + len(group), len(missing))
         return [found[k] for k in keys], len(missing)
 
-    def vectors(self, texts: list[str], embedder: Embedder) -> tuple[np.ndarray, int]:
+    def vectors(
+        self, texts: list[str], embedder: Embedder, done: Done | None = None
+    ) -> tuple[np.ndarray, int]:
         """One vector per text (row i for text i), and how many distinct texts the model
         embedded: longest first, as the model orders one call's batches, so that texts of a
         length share a batch across files."""
@@ -97,11 +105,15 @@ class Cache:
         found = {k: np.frombuffer(v, np.float32) for k, v in self._get("vectors", keys)}
         missing = {k: t for k, t in zip(keys, texts) if k not in found}
         longest_first = sorted(missing, key=lambda k: -len(missing[k]))
-        for group in _batches(longest_first, _GROUP):
+        if done and missing:
+            done(0, len(missing))
+        for n, group in enumerate(_batches(longest_first, _GROUP)):
             matrix = embedder.embed([missing[k] for k in group])
             computed = dict(zip(group, matrix))
             self._put("vectors", [(k, _encode_vector(v)) for k, v in computed.items()])
             found.update(computed)
+            if done:
+                done(n * _GROUP + len(group), len(missing))
         if not keys:
             return np.zeros((0, embedder.dim), np.float32), 0
         return np.stack([found[k] for k in keys]).astype(np.float32, copy=False), len(missing)

@@ -10,7 +10,7 @@ import logging
 import sys
 from pathlib import Path
 
-from retriever.build import Report
+from retriever.build import Report, Step
 from retriever.dense import ModelError
 from retriever.scope import Scope
 from retriever.search import MODES, Filters
@@ -82,12 +82,20 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         total=total, unit="tệp", file=sys.stderr, disable=lines or not sys.stderr.isatty()
     )
 
-    def progress(message: str) -> None:
+    phase = ["read"]
+
+    def progress(step: Step) -> None:
+        """A line per step for a handful of files; else one bar, started again per phase (its
+        count and ETA are the phase's)."""
         if lines:
-            print(message, file=sys.stderr, flush=True)
+            print(step, file=sys.stderr, flush=True)
         elif not bar.disable:
-            bar.set_description(message.split("] ", 1)[-1][:60])
-            bar.update(1)
+            if step.phase != phase[0]:
+                phase[0] = step.phase
+                bar.reset(total=step.total)
+                bar.unit = "tệp" if step.phase == "read" else "đoạn"
+            bar.set_description(str(step).split("] ", 1)[-1][:60], refresh=False)
+            bar.update(step.done - bar.n)
 
     # The phase lines go to stderr through this handler only: a library imported on the way
     # may give the root logger a handler of its own, which would print each line twice.

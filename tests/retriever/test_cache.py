@@ -178,3 +178,15 @@ def test_a_build_that_fails_midway_keeps_what_it_embedded(
     update([tiny_corpus], Store(tmp_path / "other"), fresh)
     assert _rows(store)[1] == _rows(Store(tmp_path / "other"))[1]
     assert np.array_equal(_rows(store)[2], _rows(Store(tmp_path / "other"))[2])
+
+
+def test_progress_counts_each_phase_to_its_end(tiny_corpus, tmp_path, hash_embedder, monkeypatch):
+    monkeypatch.setattr(cache, "_GROUP", 2)
+    steps = []
+    update([tiny_corpus], Store(tmp_path / "data"), hash_embedder, progress=steps.append)
+    phases = [s.phase for s in steps]
+    assert phases == sorted(phases, key=["read", "segment", "embed"].index)
+    for phase in ("read", "segment", "embed"):
+        mine = [(s.done, s.total) for s in steps if s.phase == phase]
+        assert mine[-1][0] == mine[-1][1] and [d for d, _ in mine] == sorted(d for d, _ in mine)
+    assert str(steps[0]) == "[1/2] đang xử lý dan-hoa-2026.txt"
