@@ -10,14 +10,45 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache, lru_cache
 
+# Bump when `normalize` may return another string for some input: caches of what was
+# computed from normalised text (retriever/cache.py) are keyed by it.
+NORMALIZER_VERSION = "tones-classic/1"
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền sắc ngã hỏi nặng
-_SYLLABLE = re.compile(r"\w+")
 # Open syllables ending in these vowel pairs are the only ones where the two conventions
 # differ; the classic convention puts the tone on the first vowel of the pair.
 _MOVABLE_PAIRS = ("oa", "oe", "uy")
+_SPACES = str.maketrans({"\u00a0": " ", "\u200b": None, "\ufeff": None})
+# Every letter with a base letter is in these blocks (Latin-1 to Latin Extended Additional,
+# and the Ångström sign); tests/ingest/test_textnorm.py checks the whole of Unicode.
+_LETTER_BLOCKS = range(0x3000)
 
 
+def _base(char: str) -> str:
+    """The base letter of a character, lower-cased (`Ộ` → `o`)."""
+    return unicodedata.normalize("NFD", char)[0].lower()
+
+
+@cache
+def _movable_words() -> re.Pattern[str]:
+    """One pattern for the only words `_retone` may change: a whole word (`\\w+`, so no
+    combining marks inside it after NFC) ending in a movable pair, whatever its marks. Every
+    other word is left alone without being looked at letter by letter."""
+    letters: dict[str, list[str]] = {}
+    for code in _LETTER_BLOCKS:
+        char = chr(code)
+        if char.isalnum() and (base := _base(char)) in "oaeuy":
+            letters.setdefault(base, []).append(char)
+
+    def cls(base: str) -> str:
+        return "[" + "".join(letters[base]) + "]"
+
+    pairs = f"{cls('o')}(?:{cls('a')}|{cls('e')})|{cls('u')}{cls('y')}"
+    return re.compile(rf"(?<!\w)\w*(?:{pairs})(?!\w)")
+
+
+@lru_cache(maxsize=1 << 14)
 def _retone(word: str) -> str:
     decomposed = unicodedata.normalize("NFD", word)
     tones = [c for c in decomposed if c in _TONES]
@@ -46,9 +77,8 @@ def normalize(text: str) -> str:
     >>> normalize("Văn hoá - Thuỷ lợi") == normalize("Văn hóa - Thủy lợi")
     True
     """
-    text = unicodedata.normalize("NFC", text)
-    text = text.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
-    return _SYLLABLE.sub(lambda m: _retone(m.group(0)), text)
+    text = unicodedata.normalize("NFC", text).translate(_SPACES)
+    return _movable_words().sub(lambda m: _retone(m.group(0)), text)
 
 
 def fold(text: str) -> str:

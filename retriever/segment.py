@@ -10,16 +10,27 @@ All views are lower-cased after `ingest.textnorm.normalize`.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from corpus.vocabulary import FOLDED_QUESTION_WORDS, QUESTION_WORDS, SHORT_FORMS
-from ingest.textnorm import fold, normalize
+from ingest.textnorm import NORMALIZER_VERSION, fold, normalize
 
 SEGMENTER_VERSION = "underthesea-ws/2"
 _TOKEN = re.compile(r"\w+(?:[.,/]\d+)*%?")
+
+
+def fingerprint() -> str:
+    """What the token views depend on besides the text and underthesea: this segmenter's
+    version, the normaliser's, and the word lists (question words, short forms). Caches of
+    token views are keyed by it, so editing a word list never serves stale tokens."""
+    lists = [sorted(QUESTION_WORDS), sorted(FOLDED_QUESTION_WORDS), sorted(SHORT_FORMS.items())]
+    digest = hashlib.sha256(json.dumps(lists, ensure_ascii=False).encode()).hexdigest()[:16]
+    return f"{SEGMENTER_VERSION}|{NORMALIZER_VERSION}|{digest}"
 
 
 def expansions(text: str) -> str:
@@ -52,10 +63,29 @@ def _with_expansions(view):
     return apply
 
 
+def _plain(text: str) -> list[str]:
+    """Lower-cased syllables (and numbers) of normalised text."""
+    return _TOKEN.findall(text.lower())
+
+
+@lru_cache(maxsize=1 << 16)
+def _fold_token(token: str) -> str:
+    return fold(token)
+
+
+def _syllables_of(plain: list[str]) -> list[str]:
+    return [t for t in plain if t not in QUESTION_WORDS]
+
+
+def _folded_of(plain: list[str]) -> list[str]:
+    folded = [_fold_token(t) for t in plain]
+    folded = [t for t in folded if t not in FOLDED_QUESTION_WORDS]
+    return folded + [f"{a}_{b}" for a, b in itertools.pairwise(folded)]
+
+
 def _syllables(text: str) -> list[str]:
     """Lower-cased syllables of normalised text, question words removed."""
-    tokens = _TOKEN.findall(text.lower())
-    return [t for t in tokens if t not in QUESTION_WORDS]
+    return _syllables_of(_plain(text))
 
 
 def _words(text: str) -> list[str]:
@@ -70,9 +100,7 @@ def _words(text: str) -> list[str]:
 
 def _folded(text: str) -> list[str]:
     """Diacritic-free syllables plus adjacent-syllable bigrams (`dan_hoa`, `chuyen_doi`)."""
-    plain = [fold(t) for t in _TOKEN.findall(text.lower())]
-    plain = [t for t in plain if t not in FOLDED_QUESTION_WORDS]
-    return plain + [f"{a}_{b}" for a, b in itertools.pairwise(plain)]
+    return _folded_of(_plain(text))
 
 
 syllables = _with_expansions(_syllables)
@@ -94,7 +122,18 @@ class TokenViews:
 
     @classmethod
     def of(cls, text: str) -> TokenViews:
-        return cls(tuple(words(text)), tuple(syllables(text)), tuple(folded(text)))
+        """All three views in one pass: the text is normalised, expanded and cut into
+        syllables once (a question asks for one view at a time: `words`, `syllables`,
+        `folded`, which give the same tokens)."""
+        text = normalize(text)
+        extra = expansions(text)
+        views: tuple[list[str], list[str], list[str]] = ([], [], [])
+        for part in (text, extra) if extra else (text,):
+            plain = _plain(part)
+            views[0].extend(_words(part))
+            views[1].extend(_syllables_of(plain))
+            views[2].extend(_folded_of(plain))
+        return cls(*(tuple(view) for view in views))
 
     def to_json(self) -> dict:
         return {

@@ -10,7 +10,7 @@ import logging
 import sys
 from pathlib import Path
 
-from retriever.build import Report
+from retriever.build import Report, Step
 from retriever.dense import ModelError
 from retriever.scope import Scope
 from retriever.search import MODES, Filters
@@ -19,8 +19,10 @@ from service.export import to_csv, to_ics
 from service.settings import get_settings
 from service.sources import Sources
 
-# Progress lines for a handful of files; a bar beyond that.
+# Progress lines for a handful of files; a bar beyond that, on a terminal only (in a log a
+# bar is one endless line of carriage returns).
 _BAR_FROM = 5
+_NAMES_SHOWN = 8  # names listed per kind of change; `--json` lists them all
 
 
 def _engine():
@@ -29,10 +31,16 @@ def _engine():
     return build_engine(get_settings())
 
 
+def _names(names: list[str]) -> str:
+    """A few names and how many more: a crawl's 2,642 names made one 40,000-character line."""
+    more = len(names) - _NAMES_SHOWN
+    return ", ".join(names[:_NAMES_SHOWN]) + (f" … và {more} tệp khác" if more > 0 else "")
+
+
 def _print_report(report: Report) -> None:
     def show(label: str, names: list[str]) -> None:
         if names:
-            print(f"{label} ({len(names)}): " + ", ".join(names))
+            print(f"{label} ({len(names)}): {_names(names)}")
 
     show("Thêm mới", report.added)
     show("Cập nhật", report.updated)
@@ -48,6 +56,17 @@ def _print_report(report: Report) -> None:
         print(f"Không có thay đổi; chỉ mục {report.generation} giữ nguyên ({report.chunks} đoạn).")
 
 
+class _PhaseLines(logging.Handler):
+    """The build's one line per phase (`retriever.build.Phase`), on stderr, above the bar."""
+
+    def __init__(self, write):
+        super().__init__(logging.INFO)
+        self._write = write
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._write(record.getMessage())
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -58,23 +77,43 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     select = None if args.paths else sources.select  # named paths are taken whole
     engine = _engine()
     total = len(find_files(paths, select)[0])
-    bar = (
-        tqdm(total=total, unit="tệp", file=sys.stderr, disable=total <= _BAR_FROM)
-        if total
-        else None
+    lines = total <= _BAR_FROM
+    bar = tqdm(
+        total=total, unit="tệp", file=sys.stderr, disable=lines or not sys.stderr.isatty()
     )
 
-    def progress(message: str) -> None:
-        if bar is not None and not bar.disable:
-            bar.set_description(message.split("] ", 1)[-1][:60])
-            bar.update(1)
-        else:
-            print(message, file=sys.stderr, flush=True)
+    phase = ["read"]
 
-    report = engine.ingest(paths, progress, select)
-    if bar is not None:
+    def progress(step: Step) -> None:
+        """A line per step for a handful of files; else one bar, started again per phase (its
+        count and ETA are the phase's)."""
+        if lines:
+            print(step, file=sys.stderr, flush=True)
+        elif not bar.disable:
+            if step.phase != phase[0]:
+                phase[0] = step.phase
+                bar.reset(total=step.total)
+                bar.unit = "tệp" if step.phase == "read" else "đoạn"
+            bar.set_description(str(step).split("] ", 1)[-1][:60], refresh=False)
+            bar.update(step.done - bar.n)
+
+    # The phase lines go to stderr through this handler only: a library imported on the way
+    # may give the root logger a handler of its own, which would print each line twice.
+    build_log = logging.getLogger("tthc.build")
+    handler = _PhaseLines(lambda line: tqdm.write(line, file=sys.stderr))
+    build_log.addHandler(handler)
+    build_log.setLevel(logging.INFO)
+    build_log.propagate = False
+    try:
+        report = engine.ingest(paths, progress, select)
+    finally:
+        build_log.removeHandler(handler)
+        build_log.propagate = True
         bar.close()
-    _print_report(report)
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        _print_report(report)
     return 1 if report.failed and not (report.added or report.updated or report.unchanged) else 0
 
 
@@ -139,7 +178,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 }
             },
         )
-        report = engine.ingest_default(log.info)
+        # One log line per phase (the build's logger), one per failed file, one summary: a
+        # line per file of a crawl would be thousands, and the failures in one line too long.
+        report = engine.ingest_default()
+        for name, reason in report.failed.items():
+            log.warning("Không nạp được tệp", extra={"fields": {"file": name, "reason": reason}})
         log.info(
             "Đã nạp chỉ mục",
             extra={
@@ -147,7 +190,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
                     "generation": report.generation,
                     "chunks": report.chunks,
                     "added": len(report.added),
-                    "failed": report.failed,
+                    "failed": len(report.failed),
+                    "seconds": round(report.seconds, 1),
                 }
             },
         )
@@ -218,6 +262,7 @@ def parser() -> argparse.ArgumentParser:
 
     ingest = sub.add_parser("ingest", help="nạp tài liệu và cập nhật chỉ mục")
     ingest.add_argument("paths", nargs="*", help=_SOURCES_HELP)
+    ingest.add_argument("--json", action="store_true", help="tóm tắt dạng JSON: mọi tệp, mọi bước")
     ingest.set_defaults(func=cmd_ingest)
 
     search = sub.add_parser("search", help="tìm đoạn văn bản liên quan")
