@@ -50,13 +50,14 @@ ANSWER_FIELDS = {
 # What a line that answers a field looks like wherever it sits (folded): `nộp hồ sơ ở đâu` is
 # answered by a step that says `nộp hồ sơ tại Trung tâm Phục vụ hành chính công`, `bao lâu`
 # by a note that says `trong thời hạn 03 ngày làm việc`.
+_DAYS = r"\b\d+ (ngay|gio|thang)\b|ngay lam viec|trong ngay"
 ANSWER_SHAPES = {
     field: re.compile(pattern)
     for field, pattern in {
         "where": r"trung tam phuc vu|bo phan (mot cua|tiep nhan)|nop (ho so )?(truc tiep )?tai|"
         r"bat ky|khong phu thuoc|noi (cu tru|thuong tru|tam tru)|cong an cap xa",
-        "time": r"\b\d+ (ngay|gio|thang)\b|ngay lam viec|trong ngay",
-        "deadline": r"\b\d+ (ngay|gio|thang)\b|ngay lam viec|trong ngay",
+        "time": _DAYS,
+        "deadline": _DAYS,
         "fee": r"\bdong\b|le phi|mien phi|\bphi\b",
         "authority": r"chu tich|\bquyet dinh\b|phe duyet|tham quyen",
         "online": r"truc tuyen|qua mang|dich vu cong|vneid|dinh danh (dien tu|quoc gia)|"
@@ -464,13 +465,12 @@ def _more_specific(choices: list[Choice], tokens: set[str] | frozenset[str]) -> 
             break
         theirs = _name_tokens(other.name)
         further = {t for t in theirs if "_" not in t} - own
+        if not further or not own <= theirs:
+            continue
         wanted = {t for t in theirs if set(t.split("_")) <= further}
-        if len(further) == 1:  # one syllable (`lại`) is common: with a neighbour (`ký lại`)
-            wanted = {t for t in theirs if "_" in t and set(t.split("_")) & further}
-            if not wanted & tokens:
-                continue
-            wanted = further
-        if further and own <= theirs and wanted <= tokens:
+        # One syllable (`lại`) is a common word: it counts beside a neighbour (`ký lại`).
+        beside = {t for t in theirs if "_" in t and set(t.split("_")) & further}
+        if wanted <= tokens and (len(further) > 1 or beside & tokens):
             return [other, *choices[:i], *choices[i + 1 :]]
     return choices
 

@@ -3,10 +3,12 @@ of two close procedures a question means (`procedure._more_specific`)."""
 
 from __future__ import annotations
 
+import pytest
+
 from ingest.records import Chunk
 from retriever import segment
 from service.answer.lines import Lines
-from service.answer.procedure import Choice, _more_specific
+from service.answer.procedure import ANSWER_SHAPES, Choice, _more_specific
 
 # Lines of the portal's record of `Đăng ký khai sinh` (1.001193), abridged.
 BIRTH = [
@@ -58,13 +60,29 @@ def _choice(code: str, name: str, score: float) -> Choice:
     return Choice(code, code, name, score)
 
 
-def test_a_close_procedure_whose_further_words_the_question_has_comes_first():
-    generic = _choice("1.001193", "Đăng ký khai sinh", 1.4)
-    mobile = _choice("1.003583", "Đăng ký khai sinh lưu động", 1.2)
-    asked = set(segment.folded("cán bộ xuống tận nơi làm khai sinh lưu động"))
-    assert _more_specific([generic, mobile], asked)[0] is mobile
-    plain = set(segment.folded("làm khai sinh cho con cần giấy gì"))
-    assert _more_specific([generic, mobile], plain)[0] is generic
+BIRTH_NAME = ("1.001193", "Đăng ký khai sinh", 1.4)
+MOBILE = ("1.003583", "Đăng ký khai sinh lưu động", 1.2)
+MARRIAGE = ("1.000894", "Đăng ký kết hôn", 1.5)
+AGAIN = ("1.004746", "Đăng ký lại kết hôn", 1.3)
+
+
+@pytest.mark.parametrize(
+    "generic, specific, question, wins",
+    [
+        # every further syllable asked (the lexicon's `lưu động` for `xuống tận nơi`)
+        (BIRTH_NAME, MOBILE, "cán bộ xuống tận nơi làm khai sinh lưu động", "specific"),
+        (BIRTH_NAME, MOBILE, "làm khai sinh cho con cần giấy gì", "generic"),
+        # one further syllable (`lại`) counts only beside its neighbour (`ký lại`)
+        (MARRIAGE, AGAIN, "đăng ký kết hôn bị từ chối có được trả lại tiền không", "generic"),
+        (MARRIAGE, AGAIN, "giấy kết hôn mất hết, đăng ký lại kết hôn", "specific"),
+    ],
+)
+def test_a_close_procedure_whose_further_words_the_question_has_comes_first(
+    generic, specific, question, wins
+):
+    first, second = _choice(*generic), _choice(*specific)
+    chosen = _more_specific([first, second], set(segment.folded(question)))[0]
+    assert chosen is (second if wins == "specific" else first)
 
 
 def test_a_close_procedure_far_behind_or_not_more_specific_does_not():
@@ -77,8 +95,6 @@ def test_a_close_procedure_far_behind_or_not_more_specific_does_not():
 
 
 def test_a_question_with_diacritics_is_matched_with_them_and_a_place_answers_where():
-    from service.answer.procedure import ANSWER_SHAPES
-
     lines = _lines(
         [
             ("dossier", "- Thông tin đã có trong Cơ sở dữ liệu quốc gia về dân cư."),
@@ -90,12 +106,3 @@ def test_a_question_with_diacritics_is_matched_with_them_and_a_place_answers_whe
     assert [i for _, i in ranked] == [1]  # `đủ` is not `dữ`; the step has the shape of a place
     folded = lines.rank("can cuoc du lieu", set(), typed="can cuoc du lieu")
     assert [i for _, i in folded] == [0]  # typed without diacritics: folded syllables
-
-
-def test_one_further_syllable_counts_only_beside_its_neighbour():
-    marriage = _choice("1.000894", "Đăng ký kết hôn", 1.5)
-    again = _choice("1.004746", "Đăng ký lại kết hôn", 1.3)
-    refund = set(segment.folded("đăng ký kết hôn bị từ chối có được trả lại tiền không"))
-    assert _more_specific([marriage, again], refund)[0] is marriage
-    lost = set(segment.folded("giấy kết hôn mất hết, đăng ký lại kết hôn"))
-    assert _more_specific([marriage, again], lost)[0] is again
