@@ -46,6 +46,10 @@ class AnswerConfig:
     # (corpus/situations.py). Off: on blind set A (eval/gold/citizens_a.jsonl) accuracy was
     # 0.371 at 0.0, 0.355 at 0.3 and 0.6; the situations serve the details and "not covered".
     situation_weight: float = 0.0
+    # What each variant word of a procedure's name the question asks for adds, and each it
+    # does not ask for takes away (`Đăng ký lại kết hôn` for `giấy kết hôn bị mất`; not `Gia
+    # hạn tạm trú` for `mới thuê trọ`): service/answer/variants.py.
+    variant_weight: float = 0.2
     # What a customs, tax or treasury procedure's score is multiplied by when the question
     # does not speak of their matters (service/answer/procedure.py BUSINESS_FIELDS). On blind
     # set A: right procedure 0.677 → 0.694 at 0.7 (0.5 the same), accuracy unchanged.

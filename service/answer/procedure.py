@@ -27,6 +27,7 @@ from corpus.situations import Situation
 from service.answer.render import render
 from service.answer.situations import CATALOGUE, Situations, folded_name
 from service.answer.understand import Question
+from service.answer.variants import VARIANTS_BOOK
 
 # Question field → record fields whose lines answer it, in order.
 ANSWER_FIELDS = {
@@ -153,6 +154,9 @@ class ProcedureAnswerer:
         self._lines: dict[str, Lines] = {}  # code → its lines, tokenised on first use
         # code → the preferred record's name, folded (for the life situations' families)
         self.names = {c: folded_name(self.records[d].name) for c, d in self.preferred.items()}
+        self.kinds = {
+            c: VARIANTS_BOOK.of_name(self.records[d].name) for c, d in self.preferred.items()
+        }
 
     def __bool__(self) -> bool:
         return bool(self.records)
@@ -169,11 +173,14 @@ class ProcedureAnswerer:
         hits: list[Hit],
         query_tokens: set[str] | frozenset[str] = frozenset(),
         situations: tuple[Situation, ...] = (),
+        folded: str = "",
     ) -> list[Choice]:
         """Procedures among the hits, best first, one per code. A hit on a record's list of
         related procedures speaks for those, not for the record, so it counts less; a
         procedure whose name the question (with its lexicon wording) spells out counts more,
-        and so does one of the family of a life situation the question speaks of."""
+        and so does one of the family of a life situation the question speaks of, and one
+        whose variant (`đăng ký lại`, `cấp đổi`, `dưới 14 tuổi`) the question's `folded` words
+        ask for (service/answer/variants.py)."""
         best: dict[str, Choice] = {}
         for hit in hits:
             code = self.code_of(hit.chunk)
@@ -201,6 +208,15 @@ class ProcedureAnswerer:
                 for code, c in best.items()
             }
         best = self._for_citizens(best, query_tokens)
+        if folded:
+            asked = VARIANTS_BOOK.asked(folded)
+            weight = self.config.variant_weight
+            best = {
+                code: replace(
+                    c, score=c.score + weight * VARIANTS_BOOK.agreement(self.kinds[code], asked)
+                )
+                for code, c in best.items()
+            }
         if situations:
             best = {
                 code: replace(c, score=c.score + self.config.situation_weight)
@@ -330,7 +346,7 @@ class ProcedureAnswerer:
         yes/no question the record settles, the field's first lines and the record's other
         lines that carry the question; the details hold the rest of the field, the legal
         basis and the procedures the asker may mean instead."""
-        choices = self.choose(hits, set(segment.folded(query)), situations)
+        choices = self.choose(hits, set(segment.folded(query)), situations, q.folded)
         if not choices:
             return None
         choice = choices[0]

@@ -1,0 +1,124 @@
+"""Variants of a procedure: the national catalogue names one matter several times, by what is
+done to it (`Đăng ký kết hôn`, `Đăng ký lại kết hôn`; `Cấp thẻ căn cước`, `Cấp đổi thẻ căn
+cước`, `Cấp lại thẻ căn cước`), by how (`… lưu động`, `… trực tuyến toàn trình`) or for whom
+(`… có yếu tố nước ngoài`, `… cho người dưới 14 tuổi`). A citizen never says the variant's
+word; they say what happened (`giấy bị mối ăn mất`, `thẻ hết hạn`, `ghi sai quê quán`).
+
+Each variant: the words of a procedure's name that make it one (`title`: a folded regular
+expression; `lead` ones must open the name, after `Thủ tục`, `Đăng ký`, `Cấp`…, because
+`Cấp, cấp lại …` and `Đăng ký, đăng ký lại …` cover the plain case too), the everyday words
+that ask for it (`cues`, folded, matched on word boundaries), and whether a name with it counts
+against a question that says none of them (`penalise`: a name saying `lần đầu` is usually the
+plain case, so it does not).
+
+Written from the commune-level procedure names of the portal
+(`../shared/data/dvcqg-procedures`) and the words people use for what happened to a paper,
+not from the evaluation questions. Ages (`dưới 14 tuổi`, `từ đủ 14 tuổi trở lên`) are
+compared with the age a question gives in service/answer/variants.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Variant:
+    kind: str
+    title: str
+    cues: str
+    lead: bool = True
+    penalise: bool = True
+
+
+_LOST = (
+    r"(bi|lam|danh|da|lo|roi|bi danh) (mat|that lac|roi mat)|that lac|mat (het|giay|ban|so|the"
+    r"|cavet|ca vet|cavet|bang|hop dong|bien|quyet dinh)|(chay|moi an|moi xong|lu cuon|nuoc cuon"
+    r"|troi|cuon troi|ngap) (mat|het|hu)|moi an|lu cuon|cuon troi|khong con (luu|giu|ban|so|nua)"
+    r"|khong (tim|thay) (dau|duoc)|lam lai|xin lai|cap lai|dang ky lai|khai lai|ky lai"
+)
+_WORN = (
+    r"cap doi|doi (sang )?(the|can cuoc|cccd|cmnd|bien|cavet|ca vet|giay|so|mau) ?(moi|khac)?"
+    r"|het han|qua han|hu hong|bi hong|hong (roi|het|nat)|rach|mo (het|chu)|bong troc|nhoe"
+    r"|cu (qua|nat)|doi (sang )?moi"
+)
+_CHANGED = (
+    r"(ghi|viet|bi|in|nhap|danh|khai) (sai|nham)"
+    r"|sai (ten|ho(?! so)|ngay|nam|que|thong tin|so|dia chi|dan toc|gioi tinh|chinh ta|dau"
+    r"|sot|lech|noi dung)|nham (ten|ho(?! so)|ngay|nam)"
+    r"|sua (lai|doi|ten|ho(?! so)|thong tin|cho dung|noi dung|gia|ngay)|(muon|xin|can|de|phai) sua"
+    r"|thay doi|doi (ten|ho(?! so)|dia chi|nganh|que|noi|chu|ngay|thong tin|tru so|nghe|mat hang)"
+    r"|cai chinh|bo sung (thong tin|ten|ho(?! so)|ngay|noi dung|dan toc|que)|cap nhat|dieu chinh"
+    r"|dinh chinh|ghi thieu|thieu (thong tin|chu|ten)"
+    r"|xac dinh lai|huy (bo|hop dong|giao dich)|(muon|xin|de|can|phai) huy"
+)
+
+VARIANTS = (
+    Variant("again", r"dang ky lai|cap lai|lai", _LOST),
+    Variant("renew", r"cap doi|doi", _WORN + "|" + _CHANGED),
+    Variant(
+        "extend", r"gia han", r"gia han|het han|keo dai|o them|them (thoi gian|thoi han|\d+ thang)"
+    ),
+    Variant(
+        "withdraw",
+        r"thu hoi|xoa",
+        r"thu hoi|nop lai|tra lai (bien|cavet|ca vet|giay)|ban (sat|phe) vun|thanh ly|pha do"
+        r"|khong (dung|chay|su dung|di) (nua|duoc nua)|xoa|cat (ho )?khau|chuyen (khau|di noi khac)"
+        r"|qua doi|tu tran",
+    ),
+    Variant(
+        "close",
+        r"cham dut",
+        r"cham dut|thoi (kinh doanh|ban|lam|giam ho)|nghi (ban|kinh doanh) (han|luon)|nghi han"
+        r"|dong cua|giai the|dung (kinh doanh|ban|hoat dong) (han|luon)|khong (lam|muon lam)"
+        r" (nua|giam ho)|khong (kinh doanh|ban) nua",
+    ),
+    Variant(
+        "pause",
+        r"tam ngung",
+        r"tam ngung|tam nghi|tam dung"
+        r"|nghi (ban|kinh doanh)? ?(\d+|mot|hai|ba|vai) (ngay|tuan|thang)|nghi mot thoi gian"
+        r"|mo (cua|ban) lai|kinh doanh lai|ban lai",
+    ),
+    Variant(
+        "withdraw_application",
+        r"dung thuc hien",
+        r"rut (lai )?ho so|dung (thuc hien|lam|giai quyet) (thu tuc|ho so)"
+        r"|khong muon (dang ky|lam) nua",
+    ),
+    Variant(
+        "change",
+        r"thay doi|cai chinh|dieu chinh|dinh chinh|sua doi|sua loi|tich hop",
+        _CHANGED,
+    ),
+    Variant(
+        "mobile",
+        r"luu dong",
+        r"luu dong|(tai|den|toi|xuong) (tan )?nha|tan noi|om (nang|liet|yeu|nam)|liet giuong"
+        r"|khong (tu )?di (lai )?duoc|khong the di|nam vien|gia yeu|can bo (xuong|den|toi)",
+        lead=False,
+    ),
+    Variant(
+        "foreign",
+        r"yeu to nuoc ngoai|nguoi nuoc ngoai|nuoc ngoai",
+        r"nuoc ngoai|ngoai quoc|viet kieu|quoc tich|dinh cu|xuat khau lao dong|(nguoi|chong|vo)"
+        r" (han|trung|nhat|dai loan|lao|campuchia|thai|uc|duc|nga|singapore|philippines)|nguoi my",
+        lead=False,
+    ),
+    Variant("border", r"khu vuc bien gioi|vung bien gioi|bien gioi", r"bien gioi", lead=False),
+    Variant(
+        "fully_online",
+        r"toan trinh",
+        r"toan trinh|hoan toan (online|truc tuyen|tren mang|qua mang)|khong (can|phai) (den|len|ra)"
+        r" (tan noi|co quan|cong an|xa|phuong)",
+        lead=False,
+    ),
+    Variant(
+        "first",
+        r"lan dau",
+        r"lan dau|moi mua|moi (dong|dong xong|xay|lam)|chua (tung|bao gio|co) (dang ky|cap|co so)"
+        r"|chua chay",
+        lead=False,
+        penalise=False,
+    ),
+)

@@ -1,0 +1,111 @@
+"""Which variant of a procedure a question asks for (service/answer/variants.py): the names'
+variant words, the everyday words that ask for them, ages, and how they agree."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.textnorm import fold
+from service.answer.variants import VARIANTS_BOOK as V
+
+
+@pytest.mark.parametrize(
+    ("name", "acts", "qualifiers"),
+    [
+        ("Thủ tục đăng ký lại kết hôn", {"again"}, set()),
+        ("Cấp đổi thẻ căn cước", {"renew"}, set()),
+        ("Gia hạn tạm trú", {"extend"}, set()),
+        ("Xóa đăng ký thường trú", {"withdraw"}, set()),
+        ("Chứng thực việc sửa đổi, bổ sung, hủy bỏ giao dịch", {"change"}, set()),
+        (
+            "Cấp lại, đổi, điều chỉnh thông tin trên sổ BHXH, thẻ BHYT",
+            {"again", "renew", "change"},
+            set(),
+        ),
+        (
+            "Cấp lại chứng nhận đăng ký xe, biển số xe bằng dịch vụ công trực tuyến toàn trình",
+            {"again"},
+            {"fully_online"},
+        ),
+        ("Thủ tục đăng ký khai sinh lưu động", set(), {"mobile"}),
+        ("Đăng ký kết hôn có yếu tố nước ngoài", set(), {"foreign"}),
+        # The plain act first: the name covers the plain case too.
+        ("Đăng ký, đăng ký lại, điều chỉnh đóng BHXH tự nguyện; cấp sổ BHXH", set(), set()),
+        ("Cấp, cấp lại Giấy xác nhận nuôi trồng thủy sản lồng bè", set(), set()),
+        ("Đăng ký khai sinh", set(), set()),
+        # `đối với` is not `đổi`.
+        ("Giao đất, cho thuê đất đối với trường hợp giao đất không đấu giá", set(), set()),
+    ],
+)
+def test_the_variant_words_of_a_name(name: str, acts: set[str], qualifiers: set[str]):
+    kinds = V.of_name(name)
+    assert (set(kinds.acts), set(kinds.qualifiers)) == (acts, qualifiers)
+
+
+def test_the_ages_of_a_name():
+    assert V.of_name("Cấp thẻ căn cước cho người dưới 14 tuổi").under == 14
+    assert V.of_name("Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên").from_age == 14
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds", "age"),
+    [
+        ("Giấy kết hôn của bố mẹ bị mối ăn mất, sổ ở xã cũng thất lạc", {"again"}, None),
+        ("tên con tôi trong giấy khai sinh bị ghi sai, muốn sửa lại", {"change", "renew"}, None),
+        ("Giấy phép xây nhà sắp hết hạn, xin kéo dài thêm", {"extend", "renew"}, None),
+        ("xe máy nát quá định bán sắt vụn, có phải nộp lại biển số không", {"withdraw"}, None),
+        ("chồng tôi là người Hàn Quốc, làm giấy kết hôn ở đâu", {"foreign"}, None),
+        ("con tôi vừa tròn 14 tuổi, làm căn cước cần gì", set(), 14),
+        ("bé mới sinh được một tuần", set(), 0),
+        # A range the question names is not an age it gives; `hồ sơ` is not `họ`.
+        ("làm khai sinh kèm thẻ BHYT cho bé dưới 6 tuổi", set(), None),
+        ("cần giấy xác nhận để bổ sung hồ sơ xin việc", set(), None),
+        ("quán bún nhà tôi định nghỉ bán 2 tháng", {"pause"}, None),
+        ("quán ăn thua lỗ muốn đóng cửa hẳn", {"close"}, None),
+        # `bố tôi mất` is a death, not a lost paper.
+        ("bố tôi mất rồi, khai tử ở đâu", set(), None),
+    ],
+)
+def test_the_variants_a_question_asks_for(question: str, kinds: set[str], age: int | None):
+    asked = V.asked(fold(question).lower())
+    assert (set(asked.kinds), asked.age) == (kinds, age)
+
+
+def _agreement(name: str, question: str) -> int:
+    return V.agreement(V.of_name(name), V.asked(fold(question).lower()))
+
+
+def test_agreement_lifts_the_variant_asked_for_and_lowers_the_one_not_asked_for():
+    lost = "giấy kết hôn bị cháy mất, sổ ở xã cũng không còn, muốn làm lại"
+    assert _agreement("Đăng ký lại kết hôn", lost) == 1
+    assert _agreement("Đăng ký kết hôn", lost) == 0
+    plain = "hai đứa em đều là người Việt, làm giấy kết hôn ở phường"
+    assert _agreement("Đăng ký lại kết hôn", plain) == -1
+    assert _agreement("Đăng ký kết hôn", plain) == 0
+    # One act of a name's list is enough; each qualifier counts on its own.
+    assert (
+        _agreement(
+            "Cấp lại, đổi, điều chỉnh thông tin trên sổ BHXH, thẻ BHYT",
+            "thẻ BHYT bị mất, xin cấp lại",
+        )
+        == 1
+    )
+    assert (
+        _agreement(
+            "Cấp lại chứng nhận đăng ký xe, biển số xe trực tuyến toàn trình",
+            "mất cà vẹt, xin cấp lại",
+        )
+        == 0
+    )
+
+
+def test_an_age_out_of_the_names_range_counts_against_it():
+    assert _agreement("Cấp thẻ căn cước cho người dưới 14 tuổi", "con tôi vừa tròn 14 tuổi") == -1
+    assert (
+        _agreement("Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên", "con tôi vừa tròn 14 tuổi")
+        == 0
+    )
+    assert (
+        _agreement("Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên", "bé nhà mình mới 5 tuổi")
+        == -1
+    )
