@@ -68,7 +68,12 @@ PROCEDURE_FIELDS = {
         "result": r"(duoc|nhan|cap|lay) (duoc )?(lai )?(giay|van ban|quyet dinh) (gi|nao)|"
         r"(lam|giai quyet) xong .{0,20}(duoc|nhan|co) gi|bang (giay|van ban) (gi|nao)|"
         r"(duoc )?nhan (duoc )?(nhung )?(gi|cai gi|giay gi|giay( \w+){0,3} nao)|ket qua|"
-        r"duoc cap (gi|giay gi)|cap giay gi|lay (duoc )?gi",
+        r"duoc cap (gi|giay gi)|cap giay gi|lay (duoc )?gi|"
+        # `xã cấp cho tôi giấy gì`, `công an đưa lại giấy gì`, `nhận lại được gì`: what the
+        # office gives, not what the asker brings (`mang`, `nộp`, `cần` … giấy gì).
+        r"(cap|nhan|lay|dua|tra|gui|ra)(?: (?!can|mang|chuan|nop|gom|phai)\w+){0,3} "
+        r"(giay|giay to|van ban|quyet dinh|cai) (gi|nao)|(nhan|lay) lai (duoc )?(gi|cai gi)|"
+        r"xong (roi |thi )?(\w+ ){0,4}(nhan|duoc|co|cap|dua) (lai )?(duoc )?(gi|cai gi)",
         "authority": r"ai (la nguoi )?(quyet dinh|ky|duyet|phe duyet|cong nhan|cap giay)|"
         r"cap nao (duyet|quyet dinh|ky|cap)|(co quan|ai) .{0,20}co (quyen|tham quyen)|"
         r"(xa|ubnd) co (quyen|duoc) (duyet|quyet dinh|cap)",

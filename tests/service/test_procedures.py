@@ -935,6 +935,12 @@ def test_an_unknown_procedure_is_a_404_in_vietnamese(client, key):
         ("chứng thực bản sao tính tiền thế nào, bao nhiêu một trang", "fee"),
         ("cháu tôi mới 16 tuổi có đăng ký kết hôn được không", "conditions"),
         ("làm liên thông cho bé thì được nhận những giấy gì", "result"),
+        # what the office gives, not what the asker brings
+        ("làm xong thì xã cấp cho tôi giấy gì", "result"),
+        ("chứng thực xong rồi nhận lại được gì", "result"),
+        ("công nhận hộ nghèo thì xã có ra giấy tờ gì không", "result"),
+        ("cấp căn cước cần chuẩn bị giấy gì", "dossier"),
+        ("để được cấp thẻ cần giấy gì", "dossier"),
         ("đăng ký kết hôn phải có giấy khám sức khỏe gì", "dossier"),
         ("ai thì được làm người giám hộ", "applicants"),
         ("nghỉ bán 10 ngày có phải đăng ký tạm ngừng không", "applicants"),
