@@ -77,6 +77,9 @@ _FREE = re.compile(
 )
 _REFUND = re.compile(r"\b(tra lai|hoan (lai|tra)|lay lai) (tien|phi|le phi)|\bhoan (tien|phi)\b")
 _VARIANT_CODE = re.compile(r"\(mã (\d+\.\d+)\)")
+# The legal basis a citizen reads first: the law, then the decrees, then the circulars (the
+# records list them in no order; `căn cứ theo luật nào` wants the law).
+_LEGAL_RANKS = (r"(bo )?luat\b", r"nghi quyet\b", r"nghi dinh\b", r"quyet dinh\b", r"thong tu\b")
 # Headings for the question fields that are not simply one record field.
 _LABELS = {
     "fee": "Phí, lệ phí",
@@ -359,6 +362,8 @@ class ProcedureAnswerer:
             ]
 
         field, pairs = self._asked_field(q, choice)
+        if field == "legal_basis":
+            pairs = sorted(pairs, key=lambda pair: _legal_rank(pair[1]))
         label = _LABELS.get(field) or FIELDS[ANSWER_FIELDS[field][0]]
         head = render("procedure_field", procedure=choice.name, code=choice.code, field=label)
         verdict = _verdict(q, field, [line for _, line in pairs])
@@ -465,6 +470,12 @@ def _verdict(q: Question, field: str, lines: list[str]) -> str:
     else:
         return ""
     return "Có." if yes else "Không."
+
+
+def _legal_rank(line: str) -> int:
+    """The rank of a legal basis line's document: a law 0 … a circular 4, anything else 5."""
+    start = fold(line.removeprefix("- ")).lower()
+    return next((i for i, kind in enumerate(_LEGAL_RANKS) if re.match(kind, start)), 5)
 
 
 def _more_specific(choices: list[Choice], tokens: set[str] | frozenset[str]) -> list[Choice]:

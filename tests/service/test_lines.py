@@ -8,7 +8,7 @@ import pytest
 from ingest.records import Chunk
 from retriever import segment
 from service.answer.lines import Lines
-from service.answer.procedure import ANSWER_SHAPES, Choice, _more_specific
+from service.answer.procedure import ANSWER_SHAPES, Choice, _legal_rank, _more_specific
 
 # Lines of the portal's record of `Đăng ký khai sinh` (1.001193), abridged.
 BIRTH = [
@@ -106,3 +106,20 @@ def test_a_question_with_diacritics_is_matched_with_them_and_a_place_answers_whe
     assert [i for _, i in ranked] == [1]  # `đủ` is not `dữ`; the step has the shape of a place
     folded = lines.rank("can cuoc du lieu", set(), typed="can cuoc du lieu")
     assert [i for _, i in folded] == [0]  # typed without diacritics: folded syllables
+
+
+def test_the_legal_basis_reads_law_first_then_decrees_then_circulars():
+    lines = [
+        "- Thông tư số 04/2020/TT-BTP quy định chi tiết Luật Hộ tịch",
+        "- Sửa đổi, bổ sung một số điều của Thông tư số 02/2020/TT-BTP",
+        "- Nghị định số 123/2015/NĐ-CP quy định chi tiết Luật Hộ tịch",
+        "- Luật 60/2014/QH13",
+        "- Bộ luật Dân sự (91/2015/QH13)",
+    ]
+    assert [line[2:8] for line in sorted(lines, key=_legal_rank)] == [
+        "Luật 6",
+        "Bộ luậ",
+        "Nghị đ",
+        "Thông ",
+        "Sửa đổ",
+    ]
