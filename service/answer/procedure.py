@@ -97,6 +97,8 @@ MAX_GENERAL = 3  # overview lines after the lines that carry a question that nam
 MAX_LEGAL = 3
 MAX_EXTRA = 3  # lines from anywhere in the record that carry the question (lines.py)
 MAX_VARIANTS = 3
+MAX_OFFICIAL = 3  # the portal's own lines of the asked field beside the team's record
+NOVEL = 0.25  # … when more than this share of a line's words is not in the team's lines
 # Fields (lĩnh vực) whose procedures a business or a public body files, not a citizen: 244 of
 # the portal's 588 commune-level records (customs 124, tax 111, treasury 9). A citizen's
 # question ranks them lower unless it speaks of their matters.
@@ -362,8 +364,6 @@ class ProcedureAnswerer:
             ]
 
         field, pairs = self._asked_field(q, choice)
-        if field == "legal_basis":
-            pairs = sorted(pairs, key=lambda pair: _legal_rank(pair[1]))
         label = _LABELS.get(field) or FIELDS[ANSWER_FIELDS[field][0]]
         head = render("procedure_field", procedure=choice.name, code=choice.code, field=label)
         verdict = _verdict(q, field, [line for _, line in pairs])
@@ -382,6 +382,10 @@ class ProcedureAnswerer:
             out += [render("procedure_also"), *bullets(pairs)]
         else:
             out = [f"{verdict} {head}".strip(), *bullets(pairs[:MAX_SHOWN])]
+            official = self._official(choice, field, pairs[:MAX_SHOWN])
+            if official:
+                out += [render("procedure_portal"), *bullets(official)]
+                extra = [e for e in extra if e not in official]
             second, lines = self._second_field(q, choice, field, pairs[:MAX_SHOWN])
             if lines:  # `mất mấy ngày, được giấy gì`: the time, then the result
                 out += [render("procedure_second", field=second), *bullets(lines)]
@@ -394,13 +398,31 @@ class ProcedureAnswerer:
         around = self._around(choice, choices, field, bullets) + self._family(choice, situations)
         return "\n".join(out), "\n".join(more + around)
 
+    def _official(
+        self, choice: Choice, field: str, shown: list[tuple[Chunk, str]]
+    ) -> list[tuple[Chunk, str]]:
+        """The portal's lines of the asked field that say what the team's record, shown,
+        does not (most of their words are not in it): the national portal's own wording."""
+        others = self.by_code.get(choice.code, [])[1:]
+        if not others or self.records[choice.doc_id].origin != "catalogue":
+            return []
+        said = {t for _, line in shown for t in segment.folded(line) if "_" not in t}
+        novel = []
+        for c, line in self.lines_for(replace(choice, doc_id=others[0]), field):
+            words = {t for t in segment.folded(line) if "_" not in t}
+            if words and len(words - said) > NOVEL * len(words):
+                novel.append((c, line))
+        return novel[:MAX_OFFICIAL]
+
     def _asked_field(self, q: Question, choice: Choice) -> tuple[str, list[tuple[Chunk, str]]]:
-        """The field the question asks for first and its lines; the overview when the
-        record has none of that field."""
+        """The field the question asks for first and its lines (a legal basis, the law
+        first); the overview when the record has none of that field."""
         field = q.fields[0] if q.fields else "general"
         pairs = self.lines_for(choice, field)
         if not pairs and field != "general":
             field, pairs = "general", self.lines_for(choice, "general")
+        if field == "legal_basis":
+            pairs = sorted(pairs, key=lambda pair: _legal_rank(pair[1]))
         return field, pairs
 
     def _second_field(
