@@ -63,8 +63,11 @@ def run_ingest(build: str, data: Path, corpus: Path, portal: Path | None) -> dic
     started = time.perf_counter()
     embedder = SentenceEmbedder()
     model_load = time.perf_counter() - started
-    sources = Sources.default(_settings(data, corpus, portal if build == "default" else None))
-    report = update(sources.paths, Store(data), embedder, select=sources.select)
+    settings = _settings(data, corpus, portal if build == "default" else None)
+    sources = Sources.default(settings)
+    report = update(
+        sources.paths, Store(data), embedder, select=sources.select, workers=settings.ingest_workers
+    )
     return {
         "chunks": report.chunks,
         "files": len(report.added) + len(report.updated) + len(report.unchanged),

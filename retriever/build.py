@@ -40,6 +40,7 @@ from retriever.cache import Cache, vector_namespace
 from retriever.dense import DenseIndex, Embedder
 from retriever.segment import TokenViews
 from retriever.store import FORMAT_VERSION, IndexedDocument, IndexMissing, Store
+from retriever.workers import Segmenter
 
 log = logging.getLogger("tthc.build")
 
@@ -183,14 +184,16 @@ def update(
     embedder: Embedder,
     progress: Progress | None = None,
     select: Select | None = None,
+    workers: int = 1,
 ) -> Report:
     """Bring the index in `store` up to date with the files under `paths` that `select`
-    takes (all by default); indexed files under `paths` it no longer takes are removed."""
+    takes (all by default); indexed files under `paths` it no longer takes are removed.
+    `workers`: processes that segment (`retriever.workers`; the same tokens for any count)."""
     started = time.perf_counter()
     store.root.mkdir(parents=True, exist_ok=True)
-    with (store.root / ".lock").open("w") as lock:
+    with (store.root / ".lock").open("w") as lock, Segmenter(workers) as segmenter:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time; readers never lock
-        report = _update(paths, store, embedder, progress, select)
+        report = _update(paths, store, embedder, segmenter, progress, select)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -375,6 +378,7 @@ def _update(
     paths: list[Path],
     store: Store,
     embedder: Embedder,
+    segmenter: Segmenter,
     progress: Progress | None,
     select: Select | None,
 ) -> Report:
@@ -390,7 +394,7 @@ def _update(
     report.phase("read", "tệp", len(files), len(fresh), started)
     vectors_ns = vector_namespace(embedder, f"{segmenter_version()}|{NORMALIZER_VERSION}")
     with Cache.open(store.root / "cache", tokens_namespace(), vectors_ns) as cache:
-        parts = _segment_and_embed(read, cache, embedder, report, progress)
+        parts = _segment_and_embed(read, cache, (segmenter, embedder), report, progress)
         report.chunks = sum(len(p.chunks) for p in parts)
         started = time.perf_counter()
         if not report.changed and previous.reusable:
@@ -439,17 +443,18 @@ def _read_all(
 def _segment_and_embed(
     parts: list[Rows | Read],
     cache: Cache,
-    embedder: Embedder,
+    models: tuple[Segmenter, Embedder],
     report: Report,
     progress: Progress | None,
 ) -> list[Rows]:
     """The segment and embed phases, over the chunks of every file read at once: token views
     and vectors from the cache, or computed for the texts it does not hold (a chunk's vector
     is its dense text's: chunks that share one are embedded once)."""
+    segmenter, embedder = models
     chunks = [c for p in parts if isinstance(p, Read) for c in p.chunks]
     started = time.perf_counter()
     tokens, segmented = cache.tokens(
-        [c.index_text() for c in chunks], TokenViews.of, _steps("segment", progress)
+        [c.index_text() for c in chunks], segmenter, _steps("segment", progress)
     )
     report.phase("segment", "đoạn", len(chunks), segmented, started)
     started = time.perf_counter()

@@ -15,6 +15,8 @@ from retriever.dense import ModelError
 from retriever.scope import Scope
 from retriever.search import MODES, Filters
 from retriever.store import IndexMissing
+from pydantic import ValidationError
+
 from service.export import to_csv, to_ics
 from service.settings import get_settings
 from service.sources import Sources
@@ -326,6 +328,29 @@ def main(argv: list[str] | None = None) -> int:
     except (IndexMissing, ModelError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except ValidationError as exc:  # a TTHC_* setting the settings object refused
+        print(_settings_problems(exc), file=sys.stderr)
+        return 2
+
+
+_WANTED = {
+    "int_parsing": "cần một số nguyên",
+    "float_parsing": "cần một số",
+    "bool_parsing": "cần true hoặc false",
+}
+
+
+def _settings_problems(exc: ValidationError) -> str:
+    """One Vietnamese line per refused setting, naming its variable (`TTHC_INGEST_WORKERS`)."""
+    lines = ["Cấu hình không hợp lệ:"]
+    for error in exc.errors():
+        name = "TTHC_" + "_".join(str(part) for part in error["loc"]).upper()
+        if error["type"] == "value_error":  # our own validators speak Vietnamese
+            lines.append("- " + str(error["msg"]).removeprefix("Value error, "))
+        else:
+            wanted = _WANTED.get(error["type"], "giá trị không hợp lệ")
+            lines.append(f"- {name}={error.get('input')!r}: {wanted}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -93,7 +93,8 @@ class Engine:
     def ingest(
         self, paths: list[Path], progress: Progress | None = None, select: Select | None = None
     ) -> Report:
-        report = update(paths, self.store, self.embedder, progress, select)
+        workers = self.settings.ingest_workers
+        report = update(paths, self.store, self.embedder, progress, select, workers)
         self.load()
         return report
 
