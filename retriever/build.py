@@ -38,6 +38,7 @@ from ingest.textnorm import NORMALIZER_VERSION
 from retriever import segment
 from retriever.cache import Cache, vector_namespace
 from retriever.dense import DenseIndex, Embedder
+from retriever.search import lexical_parts
 from retriever.segment import TokenViews
 from retriever.store import FORMAT_VERSION, IndexedDocument, IndexMissing, Store
 from retriever.workers import Segmenter
@@ -517,7 +518,8 @@ def _write(store: Store, settings: dict, parts: list[Rows], dim: int) -> str:
         "sources": {p.key: p.entry for p in parts},
         "counts": {"documents": len(documents), "chunks": len(chunks)},
     }
-    return store.write(manifest, documents, chunks, tokens, DenseIndex(matrix))
+    lexical = lexical_parts(documents, chunks, tokens)
+    return store.write(manifest, documents, chunks, tokens, DenseIndex(matrix), lexical)
 
 
 # A file in a folder of one of these names is internal: answered to authenticated officers,

@@ -198,6 +198,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             },
         )
     engine.load()
+    warm = getattr(engine.embedder, "warm", None)
+    if warm is not None:  # the model loads while the server starts taking questions
+        warm(threads=1)
     # Requests are logged by the app (route template, status, time; never the query string),
     # so uvicorn's own access log, which would print the raw URL, stays off.
     uvicorn.run(
