@@ -28,8 +28,10 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import orjson
 
@@ -42,6 +44,7 @@ from retriever.segment import TokenViews
 
 FORMAT_VERSION = 2  # 2: a source lists its doc_ids (an XLSX list holds many procedures)
 KEEP_GENERATIONS = 3
+_T = TypeVar("_T")
 _FILES = ("manifest.json", "documents.jsonl", "chunks.jsonl", "dense.faiss")
 
 
@@ -102,6 +105,15 @@ class IndexedDocument:
         """What /api/documents lists of it: everything but its text, path and records."""
         hidden = ("text", "path", "procedure", "duties")
         return {k: v for k, v in self.stored.items() if k not in hidden}
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """A generation without its passages: its name, manifest and documents."""
+
+    name: str
+    manifest: dict
+    documents: list[IndexedDocument]
 
 
 @dataclass
@@ -189,6 +201,19 @@ class Store:
 
     def load(self) -> Generation:
         """The current generation, or the newest older one whose checksums verify."""
+        return self._first(self._load)
+
+    def catalogue(self) -> Catalogue:
+        """What `load` would give, but its passages: the generation's name, manifest and
+        documents, checksums verified (a build that changes nothing needs no more)."""
+        return self._first(self._catalogue)
+
+    def passages(self, name: str) -> Generation:
+        """The whole generation `catalogue` named (its checksums were verified there)."""
+        return self._load(name, verified=True)
+
+    def _first(self, read: Callable[[str], _T]) -> _T:
+        """`read` of the current generation, or of the newest older one that reads."""
         current = self.current_name()
         candidates = [current] if current else []
         if self.generations.exists():
@@ -200,7 +225,7 @@ class Store:
         problems = []
         for name in candidates:
             try:
-                return self._load(name)
+                return read(name)
             except (OSError, ValueError, KeyError, RuntimeError) as exc:
                 problems.append(f"{name}: {exc}")
         detail = f" ({'; '.join(problems)})" if problems else ""
@@ -208,17 +233,24 @@ class Store:
             f"Chưa có chỉ mục dùng được trong {self.root}{detail}: chạy `tthc ingest corpus/` trước"
         )
 
-    def _load(self, name: str) -> Generation:
+    def _catalogue(self, name: str, verified: bool = False) -> Catalogue:
         folder = self.generations / name
-        checksums = json.loads((folder / "checksums.json").read_text(encoding="utf-8"))
-        for file in {*_FILES, *checksums}:  # the core files, and every file it lists
-            if _sha256(folder / file) != checksums[file]:
-                raise ValueError(f"checksum của {file} không khớp")
+        if not verified:
+            checksums = json.loads((folder / "checksums.json").read_text(encoding="utf-8"))
+            for file in {*_FILES, *checksums}:  # the core files, and every file it lists
+                if _sha256(folder / file) != checksums[file]:
+                    raise ValueError(f"checksum của {file} không khớp")
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         if manifest.get("format_version") != FORMAT_VERSION:
             raise ValueError(
                 f"định dạng chỉ mục {manifest.get('format_version')} không được hỗ trợ"
             )
+        documents = [IndexedDocument.from_json(d) for d in _read_jsonl(folder / "documents.jsonl")]
+        return Catalogue(name, manifest, documents)
+
+    def _load(self, name: str, verified: bool = False) -> Generation:
+        catalogue = self._catalogue(name, verified)
+        folder = self.generations / name
         rows = _read_jsonl(folder / "chunks.jsonl")
         chunks = [Chunk.from_json(row["chunk"]) for row in rows]
         dense = DenseIndex.load(folder / "dense.faiss")
@@ -226,10 +258,8 @@ class Store:
             raise ValueError("số vector không khớp số đoạn")
         return Generation(
             name=name,
-            manifest=manifest,
-            documents=[
-                IndexedDocument.from_json(d) for d in _read_jsonl(folder / "documents.jsonl")
-            ],
+            manifest=catalogue.manifest,
+            documents=catalogue.documents,
             chunks=chunks,
             tokens=[TokenViews.from_json(row["tokens"]) for row in rows],
             dense=dense,

@@ -10,13 +10,13 @@ import logging
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from retriever.build import Report, Step
 from retriever.dense import ModelError
 from retriever.scope import Scope
 from retriever.search import MODES, Filters
 from retriever.store import IndexMissing
-from pydantic import ValidationError
-
 from service.export import to_csv, to_ics
 from service.settings import get_settings
 from service.sources import Sources

@@ -199,3 +199,25 @@ def test_a_damaged_bm25_file_fails_the_checksum(tiny_corpus, tmp_path, hash_embe
     vocab = store.generations / second / "bm25" / "all" / "bm25_words" / "vocab.index.json"
     vocab.write_text("{}", encoding="utf-8")
     assert store.load().name == first
+
+
+def test_an_ingest_that_changes_nothing_reads_no_passage(
+    tiny_corpus, tmp_path, hash_embedder, monkeypatch
+):
+    """Only the manifest and documents are read when no file changed; the passages (chunks,
+    token views, vectors) only when a new generation is written."""
+    store = Store(tmp_path / "data")
+    first = _ingest(tiny_corpus, store, hash_embedder)
+
+    def unread(self, name):
+        raise AssertionError("the passages were read")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Store, "passages", unread)
+        again = _ingest(tiny_corpus, store, hash_embedder)
+    assert not again.changed and again.generation == first.generation
+    assert again.chunks == first.chunks and len(again.phases) == 4
+    (tiny_corpus / "dan-hoa-2026.txt").write_text("KẾ HOẠCH\nxã Dân Hòa\n- Khác.\n", "utf-8")
+    edited = _ingest(tiny_corpus, store, hash_embedder)  # the other file's rows carried over
+    assert edited.updated == ["dan-hoa-2026.txt"] and edited.unchanged == ["duc-an-2026.md"]
+    assert {c.doc_id for c in store.load().chunks} == {"dan-hoa-2026", "duc-an-2026"}
