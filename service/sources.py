@@ -43,6 +43,8 @@ class Sources:
             return True
         if path.suffix.lower() != ".json":
             return False
+        if not self.level.strip():  # every level: no need to open the record to know
+            return True
         level = ingest.level(path)
         return level is None or fold(self.level).lower() in fold(level).lower()
 
