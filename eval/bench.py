@@ -70,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
             data_dir=args.data or Path(tmp), rate_limit_per_minute=10**6, rate_limit_burst=10**6
         )
         engine = build_engine(settings)
+        getattr(engine.embedder, "model", lambda: None)()  # loaded on first use otherwise
         model_load = time.perf_counter() - started
         sources = [Path(args.corpus)] + ([args.crawl] if args.crawl else [])
         if args.data:

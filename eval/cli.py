@@ -27,6 +27,8 @@ def run(args: argparse.Namespace) -> int:
     from service.settings import get_settings
 
     engine = build_engine(get_settings())
+    # Loaded now, as before the model was loaded on first use: latencies stay comparable.
+    getattr(engine.embedder, "model", lambda: None)()
     status = retrieval.main(engine, args)
     if not args.tune:
         status = status or answers.main(engine, args)

@@ -21,6 +21,7 @@ The build runs in four phases, each reported as one line (`Phase`) in the log an
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import importlib.metadata
 import logging
@@ -38,8 +39,10 @@ from ingest.textnorm import NORMALIZER_VERSION
 from retriever import segment
 from retriever.cache import Cache, vector_namespace
 from retriever.dense import DenseIndex, Embedder
+from retriever.search import lexical_parts
 from retriever.segment import TokenViews
 from retriever.store import FORMAT_VERSION, IndexedDocument, IndexMissing, Store
+from retriever.workers import Segmenter
 
 log = logging.getLogger("tthc.build")
 
@@ -183,14 +186,16 @@ def update(
     embedder: Embedder,
     progress: Progress | None = None,
     select: Select | None = None,
+    workers: int = 1,
 ) -> Report:
     """Bring the index in `store` up to date with the files under `paths` that `select`
-    takes (all by default); indexed files under `paths` it no longer takes are removed."""
+    takes (all by default); indexed files under `paths` it no longer takes are removed.
+    `workers`: processes that segment (`retriever.workers`; the same tokens for any count)."""
     started = time.perf_counter()
     store.root.mkdir(parents=True, exist_ok=True)
-    with (store.root / ".lock").open("w") as lock:
+    with (store.root / ".lock").open("w") as lock, Segmenter(workers) as segmenter:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time; readers never lock
-        report = _update(paths, store, embedder, progress, select)
+        report = _update(paths, store, embedder, segmenter, progress, select)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -241,6 +246,13 @@ class Read:
 
 
 @dataclass(frozen=True)
+class Carry:
+    """A source whose rows the previous generation holds and the next one takes over."""
+
+    key: str
+
+
+@dataclass(frozen=True)
 class Previous:
     """What the current generation offers the next one. Its sources are always known (to tell
     an update from an addition, and to keep document ids apart); their rows are offered for
@@ -251,36 +263,37 @@ class Previous:
     sources: dict[str, dict] = field(default_factory=dict)  # source key → manifest entry
     # doc_id → its records
     documents: dict[str, list[IndexedDocument]] = field(default_factory=dict)
-    rows: dict[str, list[int]] = field(default_factory=dict)  # doc_id → its chunks' rows
-    chunks: list[Chunk] = field(default_factory=list)
-    tokens: list[TokenViews] = field(default_factory=list)
-    vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    chunks: int = 0  # how many the generation holds
+    store: Store | None = None  # where its passages are read from, when a build needs them
 
     @classmethod
     def load(cls, store: Store, settings: dict) -> Previous:
+        """The current generation's manifest and documents; its passages (chunks, tokens,
+        vectors) are read only when a source's rows are carried over (`carry`): a build that
+        changes nothing does not read them."""
         try:
-            generation = store.load()
+            catalogue = store.catalogue()
         except IndexMissing:
             return cls()
-        sources = generation.manifest["sources"]
-        if not all(generation.manifest.get(k) == v for k, v in settings.items()):
-            return cls(generation.name, False, sources)
+        manifest = catalogue.manifest
+        sources = manifest["sources"]
+        if not all(manifest.get(k) == v for k, v in settings.items()):
+            return cls(catalogue.name, False, sources)
         documents: dict[str, list[IndexedDocument]] = {}
-        rows: dict[str, list[int]] = {}
-        for d in generation.documents:
+        for d in catalogue.documents:
             documents.setdefault(d.doc_id, []).append(d)
+        chunks = manifest["counts"]["chunks"]
+        return cls(catalogue.name, True, sources, documents, chunks, store)
+
+    @functools.cached_property
+    def _passages(self) -> tuple[dict[str, list[int]], list[Chunk], list[TokenViews], np.ndarray]:
+        """doc_id → its chunks' rows; the chunks, their token views and vectors."""
+        assert self.store is not None and self.name is not None
+        generation = self.store.passages(self.name)
+        rows: dict[str, list[int]] = {}
         for i, c in enumerate(generation.chunks):
             rows.setdefault(c.doc_id, []).append(i)
-        return cls(
-            generation.name,
-            True,
-            sources,
-            documents,
-            rows,
-            generation.chunks,
-            generation.tokens,
-            generation.dense.vectors(),
-        )
+        return rows, generation.chunks, generation.tokens, generation.dense.vectors()
 
     def owners(self) -> dict[str, str]:
         """Which source holds each document id (doc_id → source key)."""
@@ -301,14 +314,15 @@ class Previous:
         assert self.reusable, "rows built by another model or segmenter cannot be reused"
         entry = self.sources[key]
         documents = self._documents_of(entry)
-        rows = [i for doc_id in entry["doc_ids"] for i in self.rows.get(doc_id, [])]
+        by_doc, chunks, tokens, vectors = self._passages
+        rows = [i for doc_id in entry["doc_ids"] for i in by_doc.get(doc_id, [])]
         return Rows(
             key,
             entry,
             documents,
-            [self.chunks[i] for i in rows],
-            [self.tokens[i] for i in rows],
-            self.vectors[rows],
+            [chunks[i] for i in rows],
+            [tokens[i] for i in rows],
+            vectors[rows],
         )
 
     def _stale(self, entry: dict, visibility: str) -> bool:
@@ -375,6 +389,7 @@ def _update(
     paths: list[Path],
     store: Store,
     embedder: Embedder,
+    segmenter: Segmenter,
     progress: Progress | None,
     select: Select | None,
 ) -> Report:
@@ -384,22 +399,31 @@ def _update(
     roots = [p.resolve() for p in paths if p.exists()]
     settings = {"model": embedder.name, "dim": embedder.dim, "segmenter": segmenter_version()}
     previous = Previous.load(store, settings)
-    read, seen = _read_all(files, roots, previous, report, progress)
-    read += _vanished(previous, seen, roots, report)
+    found, seen = _read_all(files, roots, previous, report, progress)
+    found += _vanished(previous, seen, roots, report)
+    if not report.changed and previous.reusable:  # nothing to write, no passage to read
+        return _unchanged(report, previous, len(files), started)
+    read = [previous.carry(p.key) if isinstance(p, Carry) else p for p in found]
     fresh = [part for part in read if isinstance(part, Read)]
     report.phase("read", "tệp", len(files), len(fresh), started)
     vectors_ns = vector_namespace(embedder, f"{segmenter_version()}|{NORMALIZER_VERSION}")
     with Cache.open(store.root / "cache", tokens_namespace(), vectors_ns) as cache:
-        parts = _segment_and_embed(read, cache, embedder, report, progress)
+        parts = _segment_and_embed(read, cache, (segmenter, embedder), report, progress)
         report.chunks = sum(len(p.chunks) for p in parts)
         started = time.perf_counter()
-        if not report.changed and previous.reusable:
-            report.generation = previous.name
-            report.phase("write", "đoạn", 0, None, started)
-        else:
-            report.generation = _write(store, settings, parts, embedder.dim)
-            cache.keep(*_entries(parts))
-            report.phase("write", "đoạn", report.chunks, None, started)
+        report.generation = _write(store, settings, parts, embedder.dim)
+        cache.keep(*_entries(parts))
+        report.phase("write", "đoạn", report.chunks, None, started)
+    return report
+
+
+def _unchanged(report: Report, previous: Previous, files: int, started: float) -> Report:
+    """Nothing changed: the generation stays current, and each phase says it did nothing."""
+    report.generation, report.chunks = previous.name, previous.chunks
+    report.phase("read", "tệp", files, 0, started)
+    for name, unit in (("segment", "đoạn"), ("embed", "văn bản")):
+        report.phase(name, unit, 0, 0, time.perf_counter())
+    report.phase("write", "đoạn", 0, None, time.perf_counter())
     return report
 
 
@@ -409,17 +433,17 @@ def _read_all(
     previous: Previous,
     report: Report,
     progress: Progress | None,
-) -> tuple[list[Rows | Read], set[str]]:
-    """The read phase: each file's rows carried over when it did not change, else the file
-    read and chunked; in the files' order. Also the source keys seen."""
+) -> tuple[list[Carry | Read], set[str]]:
+    """The read phase: each file marked to be carried over when it did not change, else the
+    file read and chunked; in the files' order. Also the source keys seen."""
     owners = previous.owners()
-    parts: list[Rows | Read] = []
+    parts: list[Carry | Read] = []
     seen: set[str] = set()
     for number, path in enumerate(files, start=1):
         source = Source.of(path, roots)
         seen.add(source.key)
         if previous.unchanged(source):
-            parts.append(previous.carry(source.key))
+            parts.append(Carry(source.key))
             report.unchanged.append(source.name)
             continue
         if progress:
@@ -439,17 +463,18 @@ def _read_all(
 def _segment_and_embed(
     parts: list[Rows | Read],
     cache: Cache,
-    embedder: Embedder,
+    models: tuple[Segmenter, Embedder],
     report: Report,
     progress: Progress | None,
 ) -> list[Rows]:
     """The segment and embed phases, over the chunks of every file read at once: token views
     and vectors from the cache, or computed for the texts it does not hold (a chunk's vector
     is its dense text's: chunks that share one are embedded once)."""
+    segmenter, embedder = models
     chunks = [c for p in parts if isinstance(p, Read) for c in p.chunks]
     started = time.perf_counter()
     tokens, segmented = cache.tokens(
-        [c.index_text() for c in chunks], TokenViews.of, _steps("segment", progress)
+        [c.index_text() for c in chunks], segmenter, _steps("segment", progress)
     )
     report.phase("segment", "đoạn", len(chunks), segmented, started)
     started = time.perf_counter()
@@ -482,18 +507,20 @@ def _entries(parts: list[Rows]) -> tuple[set[str], dict[str, np.ndarray]]:
     return tokens, vectors
 
 
-def _vanished(previous: Previous, seen: set[str], roots: list[Path], report: Report) -> list[Rows]:
+def _vanished(
+    previous: Previous, seen: set[str], roots: list[Path], report: Report
+) -> list[Carry]:
     """Sources of the previous generation not found this time. Under the given paths they
     were deleted, and are removed; elsewhere they are kept as they are, unless the model or
     segmenter changed: then they are dropped, and the report says to ingest them again."""
-    kept = []
+    kept: list[Carry] = []
     for key, entry in previous.sources.items():
         if key in seen:
             continue
         if any(Path(key) == r or Path(key).is_relative_to(r) for r in roots):
             report.removed.append(entry["source"])
         elif previous.reusable:
-            kept.append(previous.carry(key))
+            kept.append(Carry(key))
         else:
             report.failed[entry["source"]] = "mô hình hoặc bộ tách từ đã đổi: hãy nạp lại tệp này"
             report.removed.append(entry["source"])
@@ -512,7 +539,8 @@ def _write(store: Store, settings: dict, parts: list[Rows], dim: int) -> str:
         "sources": {p.key: p.entry for p in parts},
         "counts": {"documents": len(documents), "chunks": len(chunks)},
     }
-    return store.write(manifest, documents, chunks, tokens, DenseIndex(matrix))
+    lexical = lexical_parts(documents, chunks, tokens)
+    return store.write(manifest, documents, chunks, tokens, DenseIndex(matrix), lexical)
 
 
 # A file in a folder of one of these names is internal: answered to authenticated officers,

@@ -78,17 +78,21 @@ class Cache:
             connection.close()
 
     def tokens(
-        self, texts: list[str], segment: Callable[[str], TokenViews], done: Done | None = None
+        self,
+        texts: list[str],
+        segment: Callable[[list[str]], list[TokenViews]],
+        done: Done | None = None,
     ) -> tuple[list[TokenViews], int]:
-        """The token views of each text, and how many texts had to be segmented (`done` is
-        told after each group: how many so far, of how many)."""
+        """The token views of each text, and how many texts had to be segmented: `segment`
+        gets the missing texts a group at a time (`done` is told after each group: how many
+        so far, of how many)."""
         keys = [_key(self._tokens_ns, t) for t in texts]
         found = {k: TokenViews.from_json(json.loads(v)) for k, v in self._get("tokens", keys)}
         missing = {k: t for k, t in zip(keys, texts) if k not in found}
         if done and missing:
             done(0, len(missing))
         for n, group in enumerate(_batches(list(missing), _GROUP)):
-            computed = {k: segment(missing[k]) for k in group}
+            computed = dict(zip(group, segment([missing[k] for k in group])))
             self._put("tokens", [(k, _encode_views(v)) for k, v in computed.items()])
             found.update(computed)
             if done:

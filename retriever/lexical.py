@@ -1,6 +1,15 @@
-"""BM25 over pre-tokenised texts, through bm25s."""
+"""BM25 over pre-tokenised texts, through bm25s; saved with a generation and served from
+memory maps.
+
+`BM25.save(folder)` writes bm25s's own files (the score matrix as three `.npy` arrays
+without pickle, the vocabulary and parameters as JSON); `BM25.load(folder)` maps the arrays
+instead of reading them, so a server starts without indexing again, and its pages are the
+operating system's to share between workers and to drop.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 
@@ -30,3 +39,26 @@ class BM25:
         if not known:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+
+    def save(self, folder: Path) -> list[Path]:
+        """Write the index into `folder` (an empty index writes only its size); returns the
+        files written."""
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "size.txt").write_text(f"{self.size}\n", encoding="utf-8")
+        if self._vocab:
+            self._bm25.save(str(folder), show_progress=False)
+        return sorted(p for p in folder.iterdir() if p.is_file())
+
+    @classmethod
+    def load(cls, folder: Path) -> BM25:
+        """The index `save` wrote, its arrays memory-mapped (read-only)."""
+        import bm25s
+
+        self = cls.__new__(cls)
+        self.size = int((folder / "size.txt").read_text(encoding="utf-8"))
+        if (folder / "params.index.json").exists():
+            self._bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
+            self._vocab = self._bm25.vocab_dict
+        else:
+            self._bm25, self._vocab = bm25s.BM25(), {}
+        return self

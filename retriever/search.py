@@ -79,6 +79,30 @@ def internal_ids(documents: list[IndexedDocument]) -> frozenset[str]:
     return frozenset(d.doc_id for d in documents if not visible(Scope.PUBLIC, d.visibility))
 
 
+def lexical_views(tokens: list[TokenViews]) -> dict[str, BM25]:
+    """The three BM25 indexes over these chunks' token views."""
+    return {
+        "bm25_words": BM25([list(t.words) for t in tokens]),
+        "bm25_syllables": BM25([list(t.syllables) for t in tokens]),
+        "bm25_folded": BM25([list(t.folded) for t in tokens]),
+    }
+
+
+def lexical_parts(
+    documents: list[IndexedDocument], chunks: list[Chunk], tokens: list[TokenViews]
+) -> dict[str, dict[str, BM25]]:
+    """What a generation saves of BM25 (`Store.write`): the views over all chunks (`all`)
+    and, when some documents are internal, over the public's (`public`), the partitions
+    `Searcher` serves."""
+    parts = {"all": lexical_views(tokens)}
+    internal = internal_ids(documents)
+    if internal:
+        parts["public"] = lexical_views(
+            [t for c, t in zip(chunks, tokens) if c.doc_id not in internal]
+        )
+    return parts
+
+
 @dataclass(frozen=True)
 class _Partition:
     """The lexical indexes over the passages one scope may see (`visible`), and how to put
@@ -89,17 +113,15 @@ class _Partition:
     bm25: dict[str, BM25]
 
     @classmethod
-    def of(cls, generation: Generation, visible: np.ndarray) -> _Partition:
+    def of(cls, generation: Generation, visible: np.ndarray, part: str) -> _Partition:
+        """The part's BM25 indexes as the generation saved them (memory-mapped), or built
+        from its tokens (a generation from before they were saved)."""
         rows = None if visible.all() else np.flatnonzero(visible)
-        toks: list[TokenViews] = (
-            generation.tokens if rows is None else [generation.tokens[i] for i in rows]
-        )
-        bm25 = {
-            "bm25_words": BM25([list(t.words) for t in toks]),
-            "bm25_syllables": BM25([list(t.syllables) for t in toks]),
-            "bm25_folded": BM25([list(t.folded) for t in toks]),
-        }
-        return cls(visible, rows, bm25)
+        saved = generation.lexical.get(part)
+        if saved is None:
+            toks = generation.tokens if rows is None else [generation.tokens[i] for i in rows]
+            saved = lexical_views(toks)
+        return cls(visible, rows, saved)
 
     def spread(self, scores: np.ndarray) -> np.ndarray:
         """Scores of the indexed chunks → one score per chunk (0 for those not indexed)."""
@@ -135,12 +157,14 @@ class Searcher:
         self._years = np.array([c.year or 0 for c in self.chunks])
         self.internal_ids = internal_ids(generation.documents)
         public = np.array([c.doc_id not in self.internal_ids for c in self.chunks], dtype=bool)
-        everything = _Partition.of(generation, np.ones(len(self.chunks), dtype=bool))
+        everything = _Partition.of(generation, np.ones(len(self.chunks), dtype=bool), "all")
         # The public searches an index of public passages only, so that nothing it is shown
         # (not a score, not a rank) depends on what internal documents hold or how many
         # there are; with no internal document the two are one.
         self._partitions = {
-            Scope.PUBLIC: _Partition.of(generation, public) if self.internal_ids else everything,
+            Scope.PUBLIC: (
+                _Partition.of(generation, public, "public") if self.internal_ids else everything
+            ),
             Scope.OFFICER: everything,
             Scope.ADMIN: everything,
         }

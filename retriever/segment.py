@@ -14,6 +14,7 @@ import hashlib
 import itertools
 import json
 import re
+import sys
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -44,8 +45,26 @@ def expansions(text: str) -> str:
     return " ".join(found)
 
 
+# underthesea's package imports every pipeline it offers when it is imported, optionally:
+# translation (with transformers), classification, sentiment, language detection, parsing, an
+# agent, addresses. We only segment words; importing the rest cost 4 of a server's 15 s of
+# start on the whole crawl. A module marked absent in `sys.modules` is skipped as if not
+# installed (an optional import fails); one already imported is left as it is.
+_UNUSED_PIPELINES = (
+    "underthesea.pipeline.translate",
+    "underthesea.pipeline.classification",
+    "underthesea.pipeline.sentiment",
+    "underthesea.pipeline.lang_detect",
+    "underthesea.pipeline.dependency_parse",
+    "underthesea.agent",
+    "underthesea.address",
+)
+
+
 @cache
 def _word_tokenize():
+    for name in _UNUSED_PIPELINES:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
     from underthesea import word_tokenize  # heavy import: only when first needed
 
     return word_tokenize

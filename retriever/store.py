@@ -7,12 +7,18 @@
         documents.jsonl          one cleaned document per line (metadata + text)
         chunks.jsonl             one chunk per line, with its tokens for each BM25 view
         dense.faiss              FAISS index, row i = chunk i
+        bm25/<part>/<view>/      the BM25 indexes (`retriever.lexical`): part `all`, and
+                                 `public` when some documents are internal; view
+                                 `bm25_words`, `bm25_syllables`, `bm25_folded`
         checksums.json           sha256 of every file above
 
 A new generation is written under a temporary name, fsynced, renamed, and only then made
 current by replacing CURRENT; a crash at any point leaves the previous generation current.
 Loading verifies the checksums and falls back to the newest older generation that verifies.
-Everything is plain JSON / FAISS: no pickle.
+The FAISS index and the BM25 arrays are memory-mapped, not read: a server's memory grows
+little with the corpus, and workers on one machine share the pages. A generation written
+before the BM25 indexes were saved (no `bm25/`) still loads; its searcher indexes again.
+Everything is plain JSON / FAISS / `.npy` without pickle.
 """
 
 from __future__ import annotations
@@ -22,17 +28,23 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+
+import orjson
 
 from ingest.duty import Duty
 from ingest.procedure import Procedure
 from ingest.records import Chunk
 from retriever.dense import DenseIndex
+from retriever.lexical import BM25
 from retriever.segment import TokenViews
 
 FORMAT_VERSION = 2  # 2: a source lists its doc_ids (an XLSX list holds many procedures)
 KEEP_GENERATIONS = 3
+_T = TypeVar("_T")
 _FILES = ("manifest.json", "documents.jsonl", "chunks.jsonl", "dense.faiss")
 
 
@@ -95,6 +107,15 @@ class IndexedDocument:
         return {k: v for k, v in self.stored.items() if k not in hidden}
 
 
+@dataclass(frozen=True)
+class Catalogue:
+    """A generation without its passages: its name, manifest and documents."""
+
+    name: str
+    manifest: dict
+    documents: list[IndexedDocument]
+
+
 @dataclass
 class Generation:
     """A loaded, verified generation."""
@@ -105,6 +126,8 @@ class Generation:
     chunks: list[Chunk]
     tokens: list[TokenViews]  # per chunk, its text in each BM25 view
     dense: DenseIndex
+    # part (`all`, `public`) → view → its saved index; empty for generations without them
+    lexical: dict[str, dict[str, BM25]] = field(default_factory=dict)
 
 
 def _sha256(path: Path) -> str:
@@ -122,8 +145,9 @@ def _write_jsonl(path: Path, rows: list[dict]) -> None:
 
 
 def _read_jsonl(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+    """The rows of a JSONL file (orjson: a whole crawl's 35,000 lines in a third of the time)."""
+    with path.open("rb") as handle:
+        return [orjson.loads(line) for line in handle if line.strip()]
 
 
 def _fsync_dir(path: Path) -> None:
@@ -132,6 +156,30 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _save_lexical(folder: Path, lexical: dict[str, dict[str, BM25]]) -> list[str]:
+    """Save each part's BM25 views under `folder/bm25/`; the files' paths, relative."""
+    written: list[str] = []
+    for part, views in lexical.items():
+        for view, index in views.items():
+            files = index.save(folder / "bm25" / part / view)
+            written += [f.relative_to(folder).as_posix() for f in files]
+    return written
+
+
+def _load_lexical(folder: Path, chunks: int) -> dict[str, dict[str, BM25]]:
+    """The saved BM25 views, memory-mapped; none when the generation has none. The `all`
+    part must index every chunk."""
+    if not folder.is_dir():
+        return {}
+    lexical = {
+        part.name: {view.name: BM25.load(view) for view in sorted(part.iterdir())}
+        for part in sorted(folder.iterdir())
+    }
+    if any(index.size != chunks for index in lexical.get("all", {}).values()):
+        raise ValueError("chỉ mục BM25 không khớp số đoạn")
+    return lexical
 
 
 class Store:
@@ -153,6 +201,19 @@ class Store:
 
     def load(self) -> Generation:
         """The current generation, or the newest older one whose checksums verify."""
+        return self._first(self._load)
+
+    def catalogue(self) -> Catalogue:
+        """What `load` would give, but its passages: the generation's name, manifest and
+        documents, checksums verified (a build that changes nothing needs no more)."""
+        return self._first(self._catalogue)
+
+    def passages(self, name: str) -> Generation:
+        """The whole generation `catalogue` named (its checksums were verified there)."""
+        return self._load(name, verified=True)
+
+    def _first(self, read: Callable[[str], _T]) -> _T:
+        """`read` of the current generation, or of the newest older one that reads."""
         current = self.current_name()
         candidates = [current] if current else []
         if self.generations.exists():
@@ -164,7 +225,7 @@ class Store:
         problems = []
         for name in candidates:
             try:
-                return self._load(name)
+                return read(name)
             except (OSError, ValueError, KeyError, RuntimeError) as exc:
                 problems.append(f"{name}: {exc}")
         detail = f" ({'; '.join(problems)})" if problems else ""
@@ -172,17 +233,24 @@ class Store:
             f"Chưa có chỉ mục dùng được trong {self.root}{detail}: chạy `tthc ingest corpus/` trước"
         )
 
-    def _load(self, name: str) -> Generation:
+    def _catalogue(self, name: str, verified: bool = False) -> Catalogue:
         folder = self.generations / name
-        checksums = json.loads((folder / "checksums.json").read_text(encoding="utf-8"))
-        for file in _FILES:
-            if _sha256(folder / file) != checksums[file]:
-                raise ValueError(f"checksum của {file} không khớp")
+        if not verified:
+            checksums = json.loads((folder / "checksums.json").read_text(encoding="utf-8"))
+            for file in {*_FILES, *checksums}:  # the core files, and every file it lists
+                if _sha256(folder / file) != checksums[file]:
+                    raise ValueError(f"checksum của {file} không khớp")
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         if manifest.get("format_version") != FORMAT_VERSION:
             raise ValueError(
                 f"định dạng chỉ mục {manifest.get('format_version')} không được hỗ trợ"
             )
+        documents = [IndexedDocument.from_json(d) for d in _read_jsonl(folder / "documents.jsonl")]
+        return Catalogue(name, manifest, documents)
+
+    def _load(self, name: str, verified: bool = False) -> Generation:
+        catalogue = self._catalogue(name, verified)
+        folder = self.generations / name
         rows = _read_jsonl(folder / "chunks.jsonl")
         chunks = [Chunk.from_json(row["chunk"]) for row in rows]
         dense = DenseIndex.load(folder / "dense.faiss")
@@ -190,13 +258,12 @@ class Store:
             raise ValueError("số vector không khớp số đoạn")
         return Generation(
             name=name,
-            manifest=manifest,
-            documents=[
-                IndexedDocument.from_json(d) for d in _read_jsonl(folder / "documents.jsonl")
-            ],
+            manifest=catalogue.manifest,
+            documents=catalogue.documents,
             chunks=chunks,
             tokens=[TokenViews.from_json(row["tokens"]) for row in rows],
             dense=dense,
+            lexical=_load_lexical(folder / "bm25", len(chunks)),
         )
 
     def write(
@@ -206,6 +273,7 @@ class Store:
         chunks: list[Chunk],
         tokens: list[TokenViews],
         dense: DenseIndex,
+        lexical: dict[str, dict[str, BM25]] | None = None,
     ) -> str:
         """Write a new generation and make it current; returns its name."""
         self.generations.mkdir(parents=True, exist_ok=True)
@@ -222,9 +290,10 @@ class Store:
             [{"chunk": c.to_json(), "tokens": t.to_json()} for c, t in zip(chunks, tokens)],
         )
         dense.save(tmp / "dense.faiss")
-        checksums = {file: _sha256(tmp / file) for file in _FILES}
+        files = [*_FILES, *_save_lexical(tmp, lexical or {})]
+        checksums = {file: _sha256(tmp / file) for file in files}
         (tmp / "checksums.json").write_text(json.dumps(checksums, indent=2), encoding="utf-8")
-        for file in (*_FILES, "checksums.json"):
+        for file in (*files, "checksums.json"):
             with (tmp / file).open("rb") as handle:
                 os.fsync(handle.fileno())
         final = self.generations / name

@@ -10,6 +10,8 @@ import logging
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from retriever.build import Report, Step
 from retriever.dense import ModelError
 from retriever.scope import Scope
@@ -196,6 +198,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             },
         )
     engine.load()
+    warm = getattr(engine.embedder, "warm", None)
+    if warm is not None:  # the model loads while the server starts taking questions
+        warm(threads=1)
     # Requests are logged by the app (route template, status, time; never the query string),
     # so uvicorn's own access log, which would print the raw URL, stays off.
     uvicorn.run(
@@ -326,6 +331,29 @@ def main(argv: list[str] | None = None) -> int:
     except (IndexMissing, ModelError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except ValidationError as exc:  # a TTHC_* setting the settings object refused
+        print(_settings_problems(exc), file=sys.stderr)
+        return 2
+
+
+_WANTED = {
+    "int_parsing": "cần một số nguyên",
+    "float_parsing": "cần một số",
+    "bool_parsing": "cần true hoặc false",
+}
+
+
+def _settings_problems(exc: ValidationError) -> str:
+    """One Vietnamese line per refused setting, naming its variable (`TTHC_INGEST_WORKERS`)."""
+    lines = ["Cấu hình không hợp lệ:"]
+    for error in exc.errors():
+        name = "TTHC_" + "_".join(str(part) for part in error["loc"]).upper()
+        if error["type"] == "value_error":  # our own validators speak Vietnamese
+            lines.append("- " + str(error["msg"]).removeprefix("Value error, "))
+        else:
+            wanted = _WANTED.get(error["type"], "giá trị không hợp lệ")
+            lines.append(f"- {name}={error.get('input')!r}: {wanted}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

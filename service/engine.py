@@ -15,7 +15,7 @@ from ingest.procedure import Procedure
 from ingest.textnorm import fold
 from retriever import segment
 from retriever.build import Progress, Report, Select, update
-from retriever.dense import Embedder, SentenceEmbedder
+from retriever.dense import BUNDLED, Embedder, LazyEmbedder, SentenceEmbedder, model_path
 from retriever.lexicon import Lexicon
 from retriever.scope import Scope, documents_for, scoped
 from retriever.search import Filters, Hit, Searcher
@@ -93,7 +93,8 @@ class Engine:
     def ingest(
         self, paths: list[Path], progress: Progress | None = None, select: Select | None = None
     ) -> Report:
-        report = update(paths, self.store, self.embedder, progress, select)
+        workers = self.settings.ingest_workers
+        report = update(paths, self.store, self.embedder, progress, select, workers)
         self.load()
         return report
 
@@ -266,10 +267,15 @@ def build_engine(
     config: AnswerConfig | None = None,
     lexicon: Lexicon | None = None,
 ) -> Engine:
-    """Create the engine; loads the embedding model, not the index. `config` and `lexicon`
-    replace the measured defaults and the bundled lexicon (evaluations build their own)."""
+    """Create the engine; loads neither the embedding model (on first use: `LazyEmbedder`;
+    its folder is checked now) nor the index. `config` and `lexicon` replace the measured
+    defaults and the bundled lexicon (evaluations build their own)."""
     if embedder is None:
-        embedder = SentenceEmbedder(settings.embed_model, segmented=settings.embed_segmented)
+        model_path(settings.embed_model)  # a missing model is said now, not at first question
+        embedder = LazyEmbedder(
+            lambda: SentenceEmbedder(settings.embed_model, segmented=settings.embed_segmented),
+            settings.embed_model or BUNDLED,
+        )
     from service.llm import build_generator  # None unless TTHC_LLM_BASE_URL is set
 
     return Engine(

@@ -5,6 +5,7 @@ Defaults run offline on a laptop. Nothing else in the product reads the environm
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -40,6 +41,9 @@ class Settings(BaseSettings):
     # The portal records the default build takes: those whose executing level names this
     # (the commune's ~588 of 2,642); "" takes them all.
     portal_level: str = "Cấp xã"
+    # Processes that segment the texts of a build (`retriever.workers`): the cores by default;
+    # 1 segments in the building process. The index is the same for any count.
+    ingest_workers: int = Field(default_factory=lambda: os.cpu_count() or 1)
     embed_model: str | None = None  # local path; None = the bundled all-MiniLM-L6-v2
     embed_segmented: bool | None = None  # None = detect from the model's vocabulary
     admin_api_key: str | None = None
@@ -67,6 +71,16 @@ class Settings(BaseSettings):
     llm_breaker_failures: int = 3  # consecutive failures that open the circuit
     llm_breaker_reset_s: float = 30.0  # how long an open circuit stays open
     llm_temperature: float = 0.0
+
+    @field_validator("ingest_workers")
+    @classmethod
+    def _at_least_one(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError(
+                f"TTHC_INGEST_WORKERS={value}: số tiến trình tách từ khi nạp phải từ 1 trở lên "
+                f"(máy này có {os.cpu_count()} lõi)"
+            )
+        return value
 
     @field_validator("portal_dir", mode="before")
     @classmethod

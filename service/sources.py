@@ -9,12 +9,18 @@ title and a code but none of the fields a citizen asks about.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
 import ingest
 from ingest.textnorm import fold
 from service.settings import Settings
+
+
+@functools.lru_cache(maxsize=8)
+def _resolved(path: Path) -> Path:
+    return path.resolve()
 
 
 @dataclass(frozen=True)
@@ -33,12 +39,19 @@ class Sources:
     def select(self, path: Path) -> bool:
         """Every file outside the portal's folder; inside it, the records of the level, and
         any JSON that is not a readable record, for the reader to report why."""
-        if self.portal is None or not path.resolve().is_relative_to(self.portal.resolve()):
+        if self.portal is None or not path.resolve().is_relative_to(self._portal_resolved()):
             return True
         if path.suffix.lower() != ".json":
             return False
+        if not self.level.strip():  # every level: no need to open the record to know
+            return True
         level = ingest.level(path)
         return level is None or fold(self.level).lower() in fold(level).lower()
+
+    def _portal_resolved(self) -> Path:
+        """The portal's folder, resolved once (`select` is asked for each of 2,700 files)."""
+        assert self.portal is not None
+        return _resolved(self.portal)
 
     def describe(self) -> str:
         if self.portal is None:

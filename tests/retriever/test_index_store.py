@@ -132,7 +132,10 @@ def test_manifest_records_model_segmenter_and_hashes(tiny_corpus, tmp_path, hash
     )
     assert all(len(s["sha256"]) == 64 for s in manifest["sources"].values())
     checksums = json.loads((folder / "checksums.json").read_text())
-    assert set(checksums) == {"manifest.json", "documents.jsonl", "chunks.jsonl", "dense.faiss"}
+    files = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    assert set(checksums) == files - {"checksums.json"}  # every file of the generation
+    core = {"manifest.json", "documents.jsonl", "chunks.jsonl", "dense.faiss"}
+    assert core < set(checksums) and "bm25/all/bm25_folded/params.index.json" in checksums
 
 
 def test_changed_model_reembeds_everything(tiny_corpus, tmp_path, hash_embedder):
@@ -160,3 +163,61 @@ def test_token_views_are_stored_as_three_lists_and_read_back_unchanged(
     copy = Store(tmp_path / "copy")
     name = copy.write(loaded.manifest, loaded.documents, loaded.chunks, loaded.tokens, loaded.dense)
     assert (copy.generations / name / "chunks.jsonl").read_text(encoding="utf-8") == written
+
+
+def test_saved_bm25_is_memory_mapped_and_scores_as_one_built_anew(
+    tiny_corpus, tmp_path, hash_embedder
+):
+    """The BM25 indexes a generation saved are served from memory maps, and score every
+    chunk exactly as indexes built from its tokens (a generation from before they were
+    saved) do, in every mode."""
+    import dataclasses
+
+    import numpy as np
+
+    store = Store(tmp_path / "data")
+    _ingest(tiny_corpus, store, hash_embedder)
+    generation = store.load()
+    saved = generation.lexical["all"]
+    assert set(saved) == {"bm25_words", "bm25_syllables", "bm25_folded"}
+    assert isinstance(saved["bm25_folded"]._bm25.scores["data"], np.memmap)
+    mapped = Searcher(generation, hash_embedder)
+    anew = Searcher(dataclasses.replace(generation, lexical={}), hash_embedder)
+    assert anew.lexical("bm25_folded") is not saved["bm25_folded"]
+    for query in ("chuyển đổi số Dân Hòa", "ung dung AI tra cuu", "HĐND pháp chế"):
+        for mode in ("bm25_words", "bm25_syllables", "bm25_folded"):
+            assert np.array_equal(mapped.scores(query, mode), anew.scores(query, mode))
+        ranked = [(h.chunk.id, h.score) for h in mapped.search(query)]
+        assert ranked and ranked == [(h.chunk.id, h.score) for h in anew.search(query)]
+
+
+def test_a_damaged_bm25_file_fails_the_checksum(tiny_corpus, tmp_path, hash_embedder):
+    store = Store(tmp_path / "data")
+    first = _ingest(tiny_corpus, store, hash_embedder).generation
+    (tiny_corpus / "dan-hoa-2026.txt").write_text("KẾ HOẠCH\nxã Dân Hòa\n- Khác.\n", "utf-8")
+    second = _ingest(tiny_corpus, store, hash_embedder).generation
+    vocab = store.generations / second / "bm25" / "all" / "bm25_words" / "vocab.index.json"
+    vocab.write_text("{}", encoding="utf-8")
+    assert store.load().name == first
+
+
+def test_an_ingest_that_changes_nothing_reads_no_passage(
+    tiny_corpus, tmp_path, hash_embedder, monkeypatch
+):
+    """Only the manifest and documents are read when no file changed; the passages (chunks,
+    token views, vectors) only when a new generation is written."""
+    store = Store(tmp_path / "data")
+    first = _ingest(tiny_corpus, store, hash_embedder)
+
+    def unread(self, name):
+        raise AssertionError("the passages were read")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Store, "passages", unread)
+        again = _ingest(tiny_corpus, store, hash_embedder)
+    assert not again.changed and again.generation == first.generation
+    assert again.chunks == first.chunks and len(again.phases) == 4
+    (tiny_corpus / "dan-hoa-2026.txt").write_text("KẾ HOẠCH\nxã Dân Hòa\n- Khác.\n", "utf-8")
+    edited = _ingest(tiny_corpus, store, hash_embedder)  # the other file's rows carried over
+    assert edited.updated == ["dan-hoa-2026.txt"] and edited.unchanged == ["duc-an-2026.md"]
+    assert {c.doc_id for c in store.load().chunks} == {"dan-hoa-2026", "duc-an-2026"}
