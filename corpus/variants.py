@@ -94,7 +94,7 @@ VARIANTS = (
     Variant(
         "mobile",
         r"luu dong",
-        r"luu dong|(tai|den|toi|xuong) (tan )?nha|tan noi|om (nang|liet|yeu|nam)|liet giuong"
+        r"luu dong|(tai|den|toi|xuong) (tan )?nha|xuong tan noi|om (nang|liet|yeu|nam)|liet giuong"
         r"|khong (tu )?di (lai )?duoc|khong the di|nam vien|gia yeu|can bo (xuong|den|toi)",
         lead=False,
     ),

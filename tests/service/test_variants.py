@@ -62,6 +62,9 @@ def test_the_ages_of_a_name():
         ("cần giấy xác nhận để bổ sung hồ sơ xin việc", set(), None),
         ("quán bún nhà tôi định nghỉ bán 2 tháng", {"pause"}, None),
         ("quán ăn thua lỗ muốn đóng cửa hẳn", {"close"}, None),
+        ("cán bộ có xuống tận nơi làm khai sinh không", {"mobile"}, None),
+        # going there oneself is not the mobile service
+        ("đăng ký kết hôn làm online được không hay phải đến tận nơi", set(), None),
         # `bố tôi mất` is a death, not a lost paper.
         ("bố tôi mất rồi, khai tử ở đâu", set(), None),
     ],
