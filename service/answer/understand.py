@@ -96,7 +96,8 @@ PROCEDURE_FIELDS = {
     }.items()
 }
 _INJECTION = re.compile(
-    r"bo qua|ignore|disregard|quen (het|di|moi|cac)|system prompt|\bprompt\b|api.?key|mat khau|"
+    r"bo qua|ignore|disregard|(?<!nguoi )(?<!ban )(?<!nha )quen (het|di|moi|cac)|system prompt|"
+    r"\bprompt\b|api.?key|mat khau|"
     r"password|cau hinh|configuration|jailbreak|dong vai|gia vo|tu bay gio|ban la mot|you are now|"
     r"tiet lo|reveal|chi thi (truoc|he thong)|huong dan (truoc|he thong)|previous instructions|"
     r"developer mode|che do nha phat trien"

@@ -94,6 +94,7 @@ def test_out_of_scope_and_lookups_are_refused_as_such(real_engine, question, rea
         "nghe đồn sắp bỏ sổ hộ khẩu giấy, có thật không",  # a rumour about a rule, not a person
         "giấy phép xây nhà sắp hết hạn mà chưa khởi công, xin kéo dài thế nào",  # not `chữa khỏi`
         "tôi ghi tờ khai khai sinh như vậy đúng hay sai",  # a paper's wording, not politics
+        "mua xe của người quen, đi sang tên có mất phí không",  # `người quen, đi`, not `quên đi`
     ],
 )
 def test_everyday_words_that_look_like_out_of_scope_cues_are_not_refused(question):
