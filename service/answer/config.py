@@ -48,7 +48,9 @@ class AnswerConfig:
     situation_weight: float = 0.0
     # What each variant word of a procedure's name the question asks for adds, and each it
     # does not ask for takes away (`Đăng ký lại kết hôn` for `giấy kết hôn bị mất`; not `Gia
-    # hạn tạm trú` for `mới thuê trọ`): service/answer/variants.py.
+    # hạn tạm trú` for `mới thuê trọ`): service/answer/variants.py. Right procedures of the
+    # 248 answerable questions of blind sets A–D: 199 at 0.0, 210 at 0.1, 214 at 0.2, 208 at
+    # 0.3, 203 at 0.4, 202 at 0.5 (eval/reports/citizens.md, session 3).
     variant_weight: float = 0.2
     # What a customs, tax or treasury procedure's score is multiplied by when the question
     # does not speak of their matters (service/answer/procedure.py BUSINESS_FIELDS). On blind
