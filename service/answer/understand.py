@@ -132,10 +132,16 @@ OUT_OF_SCOPE = {
     "opinion": r"(co )?nen bau|bau (lai|cho)|bo phieu|danh gia (ong|ba|chu tich)|tham nhung|"
     r"lam viec (co )?(tot|te|kem)|chinh tri|"
     r"(sap nhap|chinh sach|nha nuoc|chinh quyen|bau cu).{0,60}(dung hay sai|tot hay xau)",
+    # Lottery numbers, horoscopes, dreams and lucky days.
+    "fortune": r"\b(danh|choi) (de|lo)\b|\bmua so de\b|\bso de con\b|xem tuoi|hop tuoi|"
+    r"\btuoi (suu|thin|ngo|mui|tuat)\b|phong thuy|\bboi (bai|toan)\b|"
+    r"giai mong|\bmo thay\b|\b(so|con so) (dep|may man|hen)\b|ngay (tot|dep) (de|ma)\b|"
+    r"nam (nay|sau) .{0,20}(may man|xui)",
     "chitchat": r"thoi tiet|\bti so\b|bong da|\bda (voi|bong)\b|cach nau|mon (an )?ngon|"
     r"bai (tho|hat|van)|ke chuyen|\bxo so\b",
     "gossip": r"\b(vo|chong|con|nguoi yeu|bo|me) (cua )?(ong |ba )?(chu tich|bi thu|truong)|"
-    r"ngoai tinh|doi tu|giau (co|den muc|the) nao|(nhan|an) (tien|hoi lo) cua (dan|nguoi ta)|"
+    r"ngoai tinh|doi tu|\bvo be\b|bo nhi|nhan tinh|giau (co|den muc|the) nao|"
+    r"(nhan|an) (tien|hoi lo) cua (dan|nguoi ta)|"
     r"dinh (toi|den|vao) vu|"
     r"(nghe don|tin don).{0,60}(chu tich|bi thu|can bo|truong (thon|ap|ban))",
 }

@@ -75,6 +75,8 @@ def test_online_yes_no_is_answered_co_first(real_engine):
         ("con toi sot 39 do, nen cho uong thuoc gi", "out_of_scope"),
         ("Theo bạn, sáp nhập xã năm nay là đúng hay sai?", "out_of_scope"),
         ("nghe don chu tich xa an tien cua dan, ong ay giau co nao", "out_of_scope"),
+        ("nghe nói chủ tịch phường có vợ bé, chuyện đó có thật không", "out_of_scope"),
+        ("tuoi Ngo nam nay nen mua so de con may", "out_of_scope"),
         ("so 0912345678 la cua ai, cho xin ten va dia chi", "personal_data"),
         ("Tìm địa chỉ người có số căn cước 001085012345 giúp tôi", "personal_data"),
     ],
@@ -95,6 +97,8 @@ def test_out_of_scope_and_lookups_are_refused_as_such(real_engine, question, rea
         "giấy phép xây nhà sắp hết hạn mà chưa khởi công, xin kéo dài thế nào",  # not `chữa khỏi`
         "tôi ghi tờ khai khai sinh như vậy đúng hay sai",  # a paper's wording, not politics
         "mua xe của người quen, đi sang tên có mất phí không",  # `người quen, đi`, not `quên đi`
+        "con tôi vừa tròn 14 tuổi, dẫn cháu đi làm căn cước cần gì",  # `tuổi, dẫn`, not `tuổi Dần`
+        "mua lô đất ở xã thì làm sổ đỏ thế nào",  # a plot, not the lottery
     ],
 )
 def test_everyday_words_that_look_like_out_of_scope_cues_are_not_refused(question):
