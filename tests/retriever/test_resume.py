@@ -86,12 +86,9 @@ def _rows(store: Store) -> tuple[list[dict], list[dict], np.ndarray]:
 
 
 @pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    for name, text in TINY.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
+def corpus(tiny_corpus: Path) -> Path:
+    """The shared tiny corpus (conftest), under the name this module's helpers use."""
+    return tiny_corpus
 
 
 @pytest.fixture
