@@ -32,10 +32,10 @@ class Variant:
 
 
 _LOST = (
-    r"(bi|lam|danh|da|lo|roi|bi danh) (mat|that lac|roi mat)|that lac|mat (het|giay|ban|so|the"
-    r"|cavet|ca vet|cavet|bang|hop dong|bien|quyet dinh)|(chay|moi an|moi xong|lu cuon|nuoc cuon"
-    r"|troi|cuon troi|ngap) (mat|het|hu)|moi an|lu cuon|cuon troi|khong con (luu|giu|ban|so|nua)"
-    r"|khong (tim|thay) (dau|duoc)|lam lai|xin lai|cap lai|dang ky lai|khai lai|ky lai"
+    r"(bi|lam|danh|da|lo|roi) (mat|that lac|roi mat)|that lac|mat (het|giay|ban|so|the|cavet"
+    r"|ca vet|bang|hop dong|bien|quyet dinh)|(chay|moi xong|nuoc cuon|troi|ngap) (mat|het|hu)"
+    r"|moi an|lu cuon|cuon troi|khong con (luu|giu|ban|so|nua)|khong (tim|thay) (dau|duoc)"
+    r"|lam lai|xin lai|cap lai|dang ky lai|khai lai|ky lai"
 )
 _WORN = (
     r"cap doi|doi (sang )?(the|can cuoc|cccd|cmnd|bien|cavet|ca vet|giay|so|mau) ?(moi|khac)?"

@@ -80,9 +80,8 @@ class Variants:
 
     def agreement(self, kinds: Kinds, asked: Asked) -> int:
         """Variant words of the name the question asks for, less those it does not (one of
-        the acts a name opens with is enough), less one
-        for an age out of the name's range (an age within it adds nothing: `mới sinh bé` may
-        be the mother's matter, not the child's)."""
+        the acts a name opens with is enough), less one for an age out of the name's range
+        (an age within it adds nothing: `mới sinh bé` may be the mother's matter)."""
         score = len(kinds.qualifiers & asked.kinds)
         score -= len((kinds.qualifiers - asked.kinds) & self.penalised)
         if kinds.acts & asked.kinds:
