@@ -38,7 +38,7 @@ PROCEDURE_FIELDS = {
     for name, pattern in {
         # First: "trước bao nhiêu ngày", "có cần … đồng ý không" ask for a condition, not the time;
         # so does the asker's age (`mới 17 tuổi có đăng ký kết hôn được không`).
-        "conditions": r"dieu kien|yeu cau gi|truong hop nao|"
+        "conditions": r"dieu kien|yeu cau (gi|(\w+ ){1,4}(the nao|ra sao))|truong hop nao|"
         r"(co )?duoc (lam|dang ky|cap|phep) (khong|ko)|du tuoi|bao nhieu tuoi|"
         r"truoc (bao nhieu|may) (ngay|gio)|bao lau thi (moi )?phai|moi phai|dong y (khong|ko)|"
         r"(co )?duoc huong|(dang ky|lam) lai .{0,30}duoc (khong|ko)|"
@@ -63,7 +63,8 @@ PROCEDURE_FIELDS = {
         # only the object.
         "where": r"o dau|nop (ho so )?(o|tai)|o .{0,30} hay o|noi nao|cho nao|den dau|di dau|"
         r"(xuong|den|len|toi) (tan )?nha|"
-        r"tai dau|ra dau|co quan nao|lam o|nop o|phong nao|ben nao|xa nao|phuong nao",
+        r"tai dau|ra dau|co quan nao(?! (cap|giai quyet|co (tham )?quyen|quyet dinh|duyet|ky))|"
+        r"lam o|nop o|phong nao|ben nao|xa nao|phuong nao",
         # Before the dossier: `làm xong được giấy gì` asks for the result, not the papers.
         "result": r"(duoc|nhan|cap|lay) (duoc )?(lai )?(giay|van ban|quyet dinh) (gi|nao)|"
         r"(lam|giai quyet) xong .{0,20}(duoc|nhan|co) gi|bang (giay|van ban) (gi|nao)|"
@@ -73,15 +74,21 @@ PROCEDURE_FIELDS = {
         # office gives, not what the asker brings (`mang`, `nộp`, `cần` … giấy gì).
         r"(cap|nhan|lay|dua|tra|gui|ra)(?: (?!can|mang|chuan|nop|gom|phai)\w+){0,3} "
         r"(giay|giay to|van ban|quyet dinh|cai) (gi|nao)|(nhan|lay) lai (duoc )?(gi|cai gi)|"
-        r"xong (roi |thi )?(\w+ ){0,4}(nhan|duoc|co|cap|dua) (lai )?(duoc )?(gi|cai gi)",
+        r"xong (roi |thi )?(\w+ ){0,4}(nhan|duoc|co|cap|dua) (lai )?(duoc )?(gi|cai gi)|"
+        # `đăng ký xong có được cấp sổ không`, `được nhận những khoản gì`
+        r"(duoc|co) cap (lai )?(so|giay|the)( \w+){0,6} (khong|ko)|nhung khoan (tien )?gi|"
+        r"cap (\w+ ){0,3}theo mau (gi|nao)",
         "authority": r"ai (la nguoi )?(quyet dinh|ky|duyet|phe duyet|cong nhan|cap giay)|"
+        r"co quan nao (cap|giai quyet|quyet dinh|duyet|ky)|do ai (chung thuc|cap|ky|duyet)|"
         r"cap nao (duyet|quyet dinh|ky|cap)|(co quan|ai) .{0,20}co (quyen|tham quyen)|"
         r"(xa|ubnd) co (quyen|duoc) (duyet|quyet dinh|cap)",
         "dossier": r"giay to|ho so|can (nhung |mang |chuan bi )?(gi|nhung gi)|"
         r"(nhung |mang |nop )?giay (gi|nao)|(viet|lam|nop) (mot |1 )?(to khai|don)|"
         r"mang (theo )?(gi|nhung gi)|chuan bi (gi|nhung gi)|can nhung|phai nop (gi|nhung)|to khai|"
         r"mau don|ban sao|ban chinh|can co gi|"
-        r"(can|phai)( co| nop| mang| them)* (giay|chung cu|bang chung)( \w+){0,4} gi",
+        r"(can|phai)( co| nop| mang| them)* (giay|chung cu|bang chung)( \w+){0,4} gi|"
+        # `có phải nộp bản án ly hôn không`: whether a paper is among those to bring
+        r"(co )?phai (nop|mang|xuat trinh|kem|lam van ban)( \w+){1,8} (khong|ko)",
         "steps": r"(cac|nhung) buoc|buoc nao|sau do .{0,30}(lam|xu ly) (gi|nhung gi)|"
         r"trinh tu|quy trinh|(lam|the) (the nao|sao|ra sao|nhu the nao)|"
         r"cach (lam|dang ky|xin)|huong dan|thu tuc (the nao|ra sao|gi)",
@@ -90,7 +97,8 @@ PROCEDURE_FIELDS = {
         r"\b(ong|ba|bo|me|con|vo|chong|anh|chi|em|nguoi nha|nguoi than)( \w+){0,3} "
         r"(co )?(duoc|the) (di |tu )?(lam|nop|khai|dang ky|mang)( \w+){0,6} (khong|ko)\b|"
         r"co phai (di )?(dang ky|bao|khai bao|lam|xin) .{0,40}(khong|ko)|doi tuong|nguoi nao|"
-        r"lam (ho|thay)|uy quyen|nho (nguoi|ai)",
+        r"lam (ho|thay)|uy quyen|nho (nguoi|ai)|danh cho ai|dung ten|"
+        r"dung ra (xin|lam|nop|dang ky)|ca nhan .{0,40}(hay|hoac) .{0,20}to chuc",
         "legal_basis": r"can cu|luat nao|van ban nao|quy dinh (nao|o dau|tai dau)|nghi dinh|"
         r"thong tu|theo luat",
     }.items()
@@ -139,8 +147,13 @@ OUT_OF_SCOPE = {
     r"nam (nay|sau) .{0,20}(may man|xui)",
     "chitchat": r"thoi tiet|\bti so\b|bong da|\bda (voi|bong)\b|cach nau|mon (an )?ngon|"
     r"bai (tho|hat|van)|ke chuyen|\bxo so\b",
-    "gossip": r"\b(vo|chong|con|nguoi yeu|bo|me) (cua )?(ong |ba )?(chu tich|bi thu|truong)|"
-    r"ngoai tinh|doi tu|\bvo be\b|bo nhi|nhan tinh|giau (co|den muc|the) nao|"
+    # Whole words only, and not the everyday phrases that fold alike: `xác nhận tình trạng
+    # hôn nhân` (not `nhân tình`), `thay đổi từ` (not `đời tư`), `con trưởng` (the eldest),
+    # `vợ bế con`.
+    "gossip": r"\b(vo|chong|con|nguoi yeu|bo|me) (cua )?(ong |ba )?"
+    r"(chu tich|bi thu|truong (thon|ap|ban|cong an|phong))\b|"
+    r"\bngoai tinh\b|\bdoi tu (cua|rieng)\b|\bvo be\b(?! (con|chau|em))|\bbo nhi\b|"
+    r"giau (co|den muc|the) nao|"
     r"(nhan|an) (tien|hoi lo) cua (dan|nguoi ta)|"
     r"dinh (toi|den|vao) vu|"
     r"(nghe don|tin don).{0,60}(chu tich|bi thu|can bo|truong (thon|ap|ban))",

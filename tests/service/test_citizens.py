@@ -99,6 +99,11 @@ def test_out_of_scope_and_lookups_are_refused_as_such(real_engine, question, rea
         "mua xe của người quen, đi sang tên có mất phí không",  # `người quen, đi`, not `quên đi`
         "con tôi vừa tròn 14 tuổi, dẫn cháu đi làm căn cước cần gì",  # `tuổi, dẫn`, not `tuổi Dần`
         "mua lô đất ở xã thì làm sổ đỏ thế nào",  # a plot, not the lottery
+        # `nhận tình trạng`, `đổi từ`, `con trưởng`, `vợ bế con` fold like gossip cues
+        "Xin giấy xác nhận tình trạng hôn nhân mấy ngày thì có?",
+        "muốn thay đổi từ tên cũ sang tên mới trong giấy khai sinh",
+        "bố mất, con trưởng có được đứng tên sổ đỏ không",
+        "vợ bế con đi làm khai sinh một mình được không",
     ],
 )
 def test_everyday_words_that_look_like_out_of_scope_cues_are_not_refused(question):

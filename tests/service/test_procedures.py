@@ -963,6 +963,16 @@ def test_an_unknown_procedure_is_a_404_in_vietnamese(client, key):
         # the asker's own deadline is in the steps, not the office's processing time
         ("đổi chủ hộ kinh doanh thì phải đăng ký trong bao nhiêu ngày", "deadline"),
         ("đăng ký kinh doanh mất bao nhiêu ngày", "time"),
+        # everyday ways of asking what one gets, who decides, who may file (session 4)
+        ("tham gia bảo hiểm tự nguyện xong có được cấp sổ không", "result"),
+        ("làm hồ sơ xong thì gia đình được nhận những khoản gì", "result"),
+        ("giấy phép sửa nhà thì cơ quan nào cấp", "authority"),
+        ("nộp hồ sơ ở cơ quan nào", "where"),
+        ("bản dịch giấy khai sinh do ai chứng thực", "authority"),
+        ("đi xin xác nhận có phải mang bản chính sổ đỏ không", "dossier"),
+        ("trợ cấp này dành cho ai", "applicants"),
+        ("cá nhân tự đứng ra đăng ký được không hay phải là tổ chức", "applicants"),
+        ("nhận con nuôi thì luật yêu cầu chênh lệch tuổi thế nào", "conditions"),
     ],
 )
 def test_the_field_asked_is_read_from_the_question(question, field):
