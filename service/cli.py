@@ -80,9 +80,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     engine = _engine()
     total = len(find_files(paths, select)[0])
     lines = total <= _BAR_FROM
-    bar = tqdm(
-        total=total, unit="tệp", file=sys.stderr, disable=lines or not sys.stderr.isatty()
-    )
+    bar = tqdm(total=total, unit="tệp", file=sys.stderr, disable=lines or not sys.stderr.isatty())
 
     phase = ["read"]
 
