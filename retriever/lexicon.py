@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.textnorm import fold, normalize
@@ -20,6 +20,10 @@ from ingest.textnorm import fold, normalize
 @dataclass(frozen=True)
 class Lexicon:
     entries: dict[str, tuple[str, ...]]  # folded everyday phrase → document wordings
+    # folded everyday phrase → its words as written in the file (lower case): a question
+    # typed with diacritics matches a phrase only where its words are those (`tháng cuối`
+    # is not `cưới`); one typed without matches on the folded words alone.
+    written: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> Lexicon:
@@ -27,6 +31,7 @@ class Lexicon:
         if not path.is_file():
             return cls({})
         entries: dict[str, list[str]] = {}
+        written: dict[str, set[tuple[str, ...]]] = {}
         with path.open(encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle, delimiter="\t"):
                 everyday, document = (
@@ -37,24 +42,42 @@ class Lexicon:
                     key = _key(everyday)
                     if document not in entries.setdefault(key, []):
                         entries[key].append(normalize(document))
-        return cls({k: tuple(v) for k, v in entries.items()})
+                    written.setdefault(key, set()).add(_words(everyday))
+        return cls(
+            {k: tuple(v) for k, v in entries.items()},
+            {k: tuple(sorted(v)) for k, v in written.items()},
+        )
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def matches(self, text: str) -> list[str]:
         """The everyday phrases found in `text`, longest first, not overlapping."""
-        words = _key(text).split()
+        typed = _words(text)
+        words = [fold(w) for w in typed]
         found: list[str] = []
         taken: set[int] = set()
         for size in range(min(8, len(words)), 0, -1):
             for start in range(len(words) - size + 1):
                 span = set(range(start, start + size))
                 phrase = " ".join(words[start : start + size])
-                if phrase in self.entries and not span & taken:
+                if (
+                    phrase in self.entries
+                    and not span & taken
+                    and self._as_written(phrase, typed[start : start + size])
+                ):
                     found.append(phrase)
                     taken |= span
         return found
+
+    def _as_written(self, phrase: str, typed: tuple[str, ...]) -> bool:
+        """Every word typed with diacritics is the phrase's word as the file writes it."""
+        forms = self.written.get(phrase)
+        if not forms:
+            return True
+        return any(
+            all(t == w or t == fold(t) for t, w in zip(typed, form, strict=True)) for form in forms
+        )
 
     def expansions(self, text: str) -> list[str]:
         """The documents' wordings for the everyday phrases in `text`."""
@@ -71,3 +94,8 @@ class Lexicon:
 
 def _key(text: str) -> str:
     return " ".join(re.findall(r"\w+", fold(normalize(text))))
+
+
+def _words(text: str) -> tuple[str, ...]:
+    """The words of `text`, lower case, with their diacritics."""
+    return tuple(re.findall(r"\w+", normalize(text).lower()))

@@ -642,6 +642,15 @@ def test_the_longer_everyday_phrase_wins(lexicon):
 
 def test_words_that_merely_touch_a_phrase_do_not_expand(lexicon):
     assert lexicon.expansions("kế hoạch chuyển đổi số năm 2026") == []
+
+
+def test_a_word_typed_with_diacritics_matches_only_the_same_word(lexicon):
+    # `tháng cuối` folds to the lexicon's `cưới`: a pension question searched as a wedding
+    assert lexicon.expansions("bố em mất, còn lương hưu tháng cuối chưa lĩnh") == []
+    assert lexicon.expansions("sắp cưới thì làm giấy gì") == ["đăng ký kết hôn"]
+    # typed without diacritics, or with some, the folded words decide
+    assert lexicon.expansions("sap cuoi thi lam giay gi") == ["đăng ký kết hôn"]
+    assert lexicon.expansions("lam giấy khai sinh cho con") == ["đăng ký khai sinh"]
     assert Lexicon.load(Path("/khong/co/tep.tsv")).expansions("làm giấy khai sinh") == []
 
 
