@@ -110,9 +110,7 @@ class Report:
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed)
 
-    def phase(
-        self, name: str, unit: str, total: int, computed: int | None, started: float
-    ) -> None:
+    def phase(self, name: str, unit: str, total: int, computed: int | None, started: float) -> None:
         """Record a finished phase and log its one line."""
         done = Phase(name, unit, total, computed, time.perf_counter() - started)
         self.phases.append(done)
@@ -507,9 +505,7 @@ def _entries(parts: list[Rows]) -> tuple[set[str], dict[str, np.ndarray]]:
     return tokens, vectors
 
 
-def _vanished(
-    previous: Previous, seen: set[str], roots: list[Path], report: Report
-) -> list[Carry]:
+def _vanished(previous: Previous, seen: set[str], roots: list[Path], report: Report) -> list[Carry]:
     """Sources of the previous generation not found this time. Under the given paths they
     were deleted, and are removed; elsewhere they are kept as they are, unless the model or
     segmenter changed: then they are dropped, and the report says to ingest them again."""
