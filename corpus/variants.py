@@ -113,6 +113,17 @@ VARIANTS = (
         r" (tan noi|co quan|cong an|xa|phuong)",
         lead=False,
     ),
+    # The inter-linked bundles (`Liên thông đăng ký khai sinh, đăng ký thường trú, cấp thẻ bảo
+    # hiểm y tế …`): a bundle whose parts the question does not speak of is not the one asked
+    # for (a lost health-insurance card is not a newborn's bundle; `khai sinh và thẻ BHYT`
+    # is the bundle without residence); `liên thông` alone asks for any of them.
+    Variant(
+        "bundle_residence",
+        r"lien thong .{0,60}dang ky thuong tru",
+        r"thuong tru|ho khau|nhap khau|cat khau|xoa khau|chuyen khau|nhap ho|hk|lien thong",
+        lead=False,
+    ),
+    Variant("bundle_birth", r"lien thong .{0,60}khai sinh", r"khai sinh|lien thong", lead=False),
     Variant(
         "first",
         r"lan dau",

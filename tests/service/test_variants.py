@@ -51,18 +51,22 @@ def test_the_ages_of_a_name():
     ("question", "kinds", "age"),
     [
         ("Giấy kết hôn của bố mẹ bị mối ăn mất, sổ ở xã cũng thất lạc", {"again"}, None),
-        ("tên con tôi trong giấy khai sinh bị ghi sai, muốn sửa lại", {"change", "renew"}, None),
+        (
+            "tên con tôi trong giấy khai sinh bị ghi sai, muốn sửa lại",
+            {"change", "renew", "bundle_birth"},
+            None,
+        ),
         ("Giấy phép xây nhà sắp hết hạn, xin kéo dài thêm", {"extend", "renew"}, None),
         ("xe máy nát quá định bán sắt vụn, có phải nộp lại biển số không", {"withdraw"}, None),
         ("chồng tôi là người Hàn Quốc, làm giấy kết hôn ở đâu", {"foreign"}, None),
         ("con tôi vừa tròn 14 tuổi, làm căn cước cần gì", set(), 14),
         ("bé mới sinh được một tuần", set(), 0),
         # A range the question names is not an age it gives; `hồ sơ` is not `họ`.
-        ("làm khai sinh kèm thẻ BHYT cho bé dưới 6 tuổi", set(), None),
+        ("làm khai sinh kèm thẻ BHYT cho bé dưới 6 tuổi", {"bundle_birth"}, None),
         ("cần giấy xác nhận để bổ sung hồ sơ xin việc", set(), None),
         ("quán bún nhà tôi định nghỉ bán 2 tháng", {"pause"}, None),
         ("quán ăn thua lỗ muốn đóng cửa hẳn", {"close"}, None),
-        ("cán bộ có xuống tận nơi làm khai sinh không", {"mobile"}, None),
+        ("cán bộ có xuống tận nơi làm khai sinh không", {"mobile", "bundle_birth"}, None),
         # going there oneself is not the mobile service
         ("đăng ký kết hôn làm online được không hay phải đến tận nơi", set(), None),
         # `bố tôi mất` is a death, not a lost paper.
@@ -112,3 +116,20 @@ def test_an_age_out_of_the_names_range_counts_against_it():
         _agreement("Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên", "bé nhà mình mới 5 tuổi")
         == -1
     )
+
+
+def test_a_bundle_whose_parts_are_not_asked_for_counts_against_it():
+    three = "Liên thông đăng ký khai sinh, đăng ký thường trú, cấp thẻ bảo hiểm y tế cho trẻ em"
+    two = "Liên thông các thủ tục hành chính về đăng ký khai sinh, cấp Thẻ bảo hiểm y tế cho trẻ em"
+    assert V.of_name(three).qualifiers == {"bundle_residence", "bundle_birth"}
+    assert V.of_name(two).qualifiers == {"bundle_birth"}
+    assert V.of_name("Đăng ký thường trú").qualifiers == frozenset()
+    # birth and card, no residence: the two-part bundle
+    both = "làm khai sinh kèm thẻ bảo hiểm y tế cho bé cùng một lúc"
+    assert _agreement(two, both) > _agreement(three, both)
+    # all three named: the three-part bundle
+    all_three = "bé mới sinh, làm một lần cả khai sinh, nhập hộ khẩu và thẻ BHYT"
+    assert _agreement(three, all_three) > _agreement(two, all_three)
+    # a lost card is no newborn's bundle; `liên thông` alone asks for any of them
+    assert _agreement(two, "thẻ bảo hiểm y tế của mẹ em bị mất") == -1
+    assert _agreement(three, "làm thủ tục liên thông cho bé") == 2
