@@ -76,7 +76,7 @@ TASK_FILLER = frozenset(
 QUESTION_FRAME_WORDS = frozenset(
     [
         "a", "ai", "ban", "bao", "biet", "cach", "cai", "can", "cchc", "chinh", "cho", "chua", "co",
-        "cua", "dan", "dau", "de", "den", "duoc", "gi", "gio", "gom", "han", "hanh", "hoach", "hoi",
+        "cua", "dan", "dau", "de", "den", "duoc", "gi", "gio", "gom", "hanh", "hoach", "hoi",
         "ke", "khi", "khong", "lam", "lay", "le", "may", "muon", "nam", "nao", "nha", "nhan", "nhe",
         "nhieu", "nhung", "nuoc", "o", "phai", "phan", "ra", "sao", "thang", "the", "toi", "tram",
         "tu", "ty", "ubnd", "uy", "va", "vay", "xa", "xin", "xong",

@@ -356,7 +356,7 @@ class Extractive:
                 break
             for unit in _units(hit):
                 score = self._score_unit(q, unit, scope)
-                candidates.append((score * (1 - 0.08 * rank), rank, unit))
+                candidates.append((score * (1 - self.config.rank_discount * rank), rank, unit))
         candidates.sort(key=lambda c: -c[0])
         lead_score, lead_rank, lead_unit = candidates[0]
         lead = hits[lead_rank]
