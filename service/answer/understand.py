@@ -45,8 +45,9 @@ PROCEDURE_FIELDS = {
         r"(moi|chua du|chua den) \d+ tuoi",
         "about": r"la gi|la giay gi|la cai gi|nghia la gi|khac .{0,30}(cho nao|the nao|gi)",
         "fee": r"bao nhieu tien|mat tien|ton (bao nhieu|tien|phi)|het bao nhieu|"
-        r"(?<!chau )phi|le phi|"
-        r"chi phi|mien phi|gia bao nhieu|bao nhieu (dong|k|nghin|ngan)|tra tien|dong tien|"
+        # `hỗ trợ (chi) phí bảo hiểm` names the support, not a fee asked about
+        r"(?<!chau )(?<!ho tro )phi|le phi|"
+        r"(?<!ho tro )chi phi|mien phi|gia bao nhieu|bao nhieu (dong|k|nghin|ngan)|tra tien|dong tien|"
         r"nop tien|may tien|(co|phai) (mat|tra|nop) tien|tinh tien|"
         r"bao nhieu (mot|1) (trang|ban|to|lan)",
         # The asker's own deadline (`phải báo thay đổi trong bao lâu`), not the office's: the

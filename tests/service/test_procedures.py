@@ -982,6 +982,7 @@ def test_an_unknown_procedure_is_a_404_in_vietnamese(client, key):
         ("trợ cấp này dành cho ai", "applicants"),
         ("cá nhân tự đứng ra đăng ký được không hay phải là tổ chức", "applicants"),
         ("nhận con nuôi thì luật yêu cầu chênh lệch tuổi thế nào", "conditions"),
+        ("nuôi tôm muốn xin hỗ trợ phí bảo hiểm nông nghiệp thì nộp hồ sơ gì", "dossier"),
     ],
 )
 def test_the_field_asked_is_read_from_the_question(question, field):
