@@ -47,8 +47,8 @@ PROCEDURE_FIELDS = {
         "fee": r"bao nhieu tien|mat tien|ton (bao nhieu|tien|phi)|het bao nhieu|"
         # `hỗ trợ (chi) phí bảo hiểm` names the support, not a fee asked about
         r"(?<!chau )(?<!ho tro )phi|le phi|"
-        r"(?<!ho tro )chi phi|mien phi|gia bao nhieu|bao nhieu (dong|k|nghin|ngan)|tra tien|dong tien|"
-        r"nop tien|may tien|(co|phai) (mat|tra|nop) tien|tinh tien|"
+        r"(?<!ho tro )chi phi|mien phi|gia bao nhieu|bao nhieu (dong|k|nghin|ngan)|tra tien|"
+        r"dong tien|nop tien|may tien|(co|phai) (mat|tra|nop) tien|tinh tien|"
         r"bao nhieu (mot|1) (trang|ban|to|lan)",
         # The asker's own deadline (`phải báo thay đổi trong bao lâu`), not the office's: the
         # steps say it.
@@ -126,6 +126,12 @@ _LOOKUP = re.compile(
 _PEOPLE_LIST = re.compile(
     r"danh sach .{0,30}(so dien thoai|sdt|dia chi|ho ten)|"
     r"\b(ten|ho ten) (va|voi) (so dien thoai|sdt|dia chi)"
+)
+# Someone's contact asked for (`cho tôi xin số điện thoại và địa chỉ nhà của chị hàng xóm`);
+# an office's (`số điện thoại của bộ phận một cửa`) is no person's.
+_CONTACT = re.compile(
+    r"(cho|xin|biet|tim|tra|hoi) .{0,20}(so dien thoai|sdt|dia chi nha|dia chi|nha o)"
+    r"( va [a-z ]{0,20})? (cua|nha) (chi|anh|ong|ba|co|chu|bac|di|nguoi|ban|thang|con|em)\b"
 )
 # Questions no procedure record answers, by kind: market prices, medical advice, winning a
 # private lawsuit, another country's visa, opinions on officials, small talk, gossip. Refused
@@ -282,6 +288,7 @@ def understand(
         (_PERSONAL_DATA.search(folded) and _PERSON.search(text))
         or (_NUMBER.search(folded) and _LOOKUP.search(folded))
         or _PEOPLE_LIST.search(folded)
+        or _CONTACT.search(folded)
     ):
         refusal = "personal_data"
     elif _OUT_OF_SCOPE.search(folded):

@@ -79,6 +79,7 @@ def test_online_yes_no_is_answered_co_first(real_engine):
         ("tuoi Ngo nam nay nen mua so de con may", "out_of_scope"),
         ("so 0912345678 la cua ai, cho xin ten va dia chi", "personal_data"),
         ("Tìm địa chỉ người có số căn cước 001085012345 giúp tôi", "personal_data"),
+        ("cho em xin số điện thoại với địa chỉ nhà của anh thợ xây hôm trước", "personal_data"),
     ],
 )
 def test_out_of_scope_and_lookups_are_refused_as_such(real_engine, question, reason):
@@ -99,6 +100,7 @@ def test_out_of_scope_and_lookups_are_refused_as_such(real_engine, question, rea
         "mua xe của người quen, đi sang tên có mất phí không",  # `người quen, đi`, not `quên đi`
         "con tôi vừa tròn 14 tuổi, dẫn cháu đi làm căn cước cần gì",  # `tuổi, dẫn`, not `tuổi Dần`
         "mua lô đất ở xã thì làm sổ đỏ thế nào",  # a plot, not the lottery
+        "cho tôi xin số điện thoại của bộ phận một cửa xã",  # an office's contact
         # `nhận tình trạng`, `đổi từ`, `con trưởng`, `vợ bế con` fold like gossip cues
         "Xin giấy xác nhận tình trạng hôn nhân mấy ngày thì có?",
         "muốn thay đổi từ tên cũ sang tên mới trong giấy khai sinh",
