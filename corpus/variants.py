@@ -55,7 +55,10 @@ _CHANGED = (
 
 VARIANTS = (
     Variant("again", r"dang ky lai|cap lai|lai", _LOST),
-    Variant("renew", r"cap doi|doi", _WORN + "|" + _CHANGED),
+    # Worn or expired asks for a new card; a changed detail (`đổi địa chỉ`) asks for a change,
+    # not `Cấp lại, cấp đổi Giấy chứng nhận đăng ký hộ kinh doanh` (session 4: A–F right
+    # procedure 315 → 317 of 372, catalogue sets unchanged).
+    Variant("renew", r"cap doi|doi", _WORN),
     Variant(
         "extend", r"gia han", r"gia han|het han|keo dai|o them|them (thoi gian|thoi han|\d+ thang)"
     ),
