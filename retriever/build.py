@@ -293,7 +293,7 @@ class Previous:
         rows: dict[str, list[int]] = {}
         for i, c in enumerate(generation.chunks):
             rows.setdefault(c.doc_id, []).append(i)
-        return rows, generation.chunks, generation.tokens, generation.dense.vectors()
+        return rows, generation.chunks, generation.read_tokens(), generation.dense.vectors()
 
     def owners(self) -> dict[str, str]:
         """Which source holds each document id (doc_id → source key)."""

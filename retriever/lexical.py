@@ -34,6 +34,22 @@ class BM25:
     def vocabulary(self) -> set[str]:
         return set(self._vocab)
 
+    def frequency(self, token: str) -> int:
+        """In how many of the indexed texts `token` occurs: the length of its column in the
+        score matrix, which holds one entry per text that has it (so a server counts document
+        frequencies without the texts' tokens).
+
+        >>> BM25([["xã", "xã"], ["xã", "đức_an"], ["đức_an"]]).frequency("xã")
+        2
+        """
+        column = self._vocab.get(token)
+        if column is None:
+            return 0
+        indptr = self._bm25.scores["indptr"]
+        if column + 1 >= len(indptr):  # bm25s's empty token `""` has no column
+            return 0
+        return int(indptr[column + 1] - indptr[column])
+
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         known = [t for t in query_tokens if t in self._vocab]
         if not known:

@@ -119,8 +119,8 @@ class _Partition:
         rows = None if visible.all() else np.flatnonzero(visible)
         saved = generation.lexical.get(part)
         if saved is None:
-            toks = generation.tokens if rows is None else [generation.tokens[i] for i in rows]
-            saved = lexical_views(toks)
+            tokens = generation.read_tokens()
+            saved = lexical_views(tokens if rows is None else [tokens[i] for i in rows])
         return cls(visible, rows, saved)
 
     def spread(self, scores: np.ndarray) -> np.ndarray:

@@ -5,7 +5,9 @@
       generations/<name>/
         manifest.json            model, dimensions, segmenter and format versions, sources
         documents.jsonl          one cleaned document per line (metadata + text)
-        chunks.jsonl             one chunk per line, with its tokens for each BM25 view
+        chunks.jsonl             one chunk per line
+        tokens.jsonl             its tokens for each BM25 view, line i for chunk i (read by
+                                 builds only: `Generation.read_tokens`)
         dense.faiss              FAISS index, row i = chunk i
         bm25/<part>/<view>/      the BM25 indexes (`retriever.lexical`): part `all`, and
                                  `public` when some documents are internal; view
@@ -18,6 +20,9 @@ Loading verifies the checksums and falls back to the newest older generation tha
 The FAISS index and the BM25 arrays are memory-mapped, not read: a server's memory grows
 little with the corpus, and workers on one machine share the pages. A generation written
 before the BM25 indexes were saved (no `bm25/`) still loads; its searcher indexes again.
+Nor are the token views read when a generation loads: on the whole crawl they are 16.6 million
+strings, most of a server's start and memory, and serving needs only the BM25 indexes built
+from them. Format 2 (the token views inside chunks.jsonl) still loads.
 Everything is plain JSON / FAISS / `.npy` without pickle.
 """
 
@@ -42,10 +47,14 @@ from retriever.dense import DenseIndex
 from retriever.lexical import BM25
 from retriever.segment import TokenViews
 
-FORMAT_VERSION = 2  # 2: a source lists its doc_ids (an XLSX list holds many procedures)
+# 2: a source lists its doc_ids (an XLSX list holds many procedures); 3: the token views
+# in tokens.jsonl, apart from the chunks
+FORMAT_VERSION = 3
+_READABLE = (2, 3)
 KEEP_GENERATIONS = 3
 _T = TypeVar("_T")
 _FILES = ("manifest.json", "documents.jsonl", "chunks.jsonl", "dense.faiss")
+_TOKENS = "tokens.jsonl"
 
 
 class IndexMissing(Exception):
@@ -118,16 +127,31 @@ class Catalogue:
 
 @dataclass
 class Generation:
-    """A loaded, verified generation."""
+    """A loaded, verified generation, without its chunks' token views (`read_tokens`)."""
 
     name: str
     manifest: dict
     documents: list[IndexedDocument]
     chunks: list[Chunk]
-    tokens: list[TokenViews]  # per chunk, its text in each BM25 view
     dense: DenseIndex
     # part (`all`, `public`) → view → its saved index; empty for generations without them
     lexical: dict[str, dict[str, BM25]] = field(default_factory=dict)
+    folder: Path | None = None  # where it was read from
+
+    def read_tokens(self) -> list[TokenViews]:
+        """Each chunk's text in each BM25 view, read from the generation's folder each time
+        it is asked: a build needs them (to carry a file's rows over, and to index BM25), a
+        server does not, so a loaded generation does not hold them."""
+        if self.folder is None:
+            raise ValueError("thế hệ chỉ mục này không được đọc từ đĩa")
+        if self.manifest.get("format_version") == 2:
+            rows = [row["tokens"] for row in _read_jsonl(self.folder / "chunks.jsonl")]
+        else:
+            rows = _read_jsonl(self.folder / _TOKENS)
+        tokens = [TokenViews.from_json(row) for row in rows]
+        if len(tokens) != len(self.chunks):
+            raise ValueError("số dòng token không khớp số đoạn")
+        return tokens
 
 
 def _sha256(path: Path) -> str:
@@ -235,16 +259,16 @@ class Store:
 
     def _catalogue(self, name: str, verified: bool = False) -> Catalogue:
         folder = self.generations / name
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        version = manifest.get("format_version")
+        if version not in _READABLE:
+            raise ValueError(f"định dạng chỉ mục {version} không được hỗ trợ")
         if not verified:
             checksums = json.loads((folder / "checksums.json").read_text(encoding="utf-8"))
-            for file in {*_FILES, *checksums}:  # the core files, and every file it lists
+            core = (*_FILES, _TOKENS) if version == 3 else _FILES
+            for file in {*core, *checksums}:  # the core files, and every file it lists
                 if _sha256(folder / file) != checksums[file]:
                     raise ValueError(f"checksum của {file} không khớp")
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        if manifest.get("format_version") != FORMAT_VERSION:
-            raise ValueError(
-                f"định dạng chỉ mục {manifest.get('format_version')} không được hỗ trợ"
-            )
         documents = [IndexedDocument.from_json(d) for d in _read_jsonl(folder / "documents.jsonl")]
         return Catalogue(name, manifest, documents)
 
@@ -261,9 +285,9 @@ class Store:
             manifest=catalogue.manifest,
             documents=catalogue.documents,
             chunks=chunks,
-            tokens=[TokenViews.from_json(row["tokens"]) for row in rows],
             dense=dense,
             lexical=_load_lexical(folder / "bm25", len(chunks)),
+            folder=folder,
         )
 
     def write(
@@ -276,6 +300,8 @@ class Store:
         lexical: dict[str, dict[str, BM25]] | None = None,
     ) -> str:
         """Write a new generation and make it current; returns its name."""
+        if len(tokens) != len(chunks):
+            raise ValueError("số dòng token không khớp số đoạn")
         self.generations.mkdir(parents=True, exist_ok=True)
         name = time.strftime("%Y%m%dT%H%M%S") + f"-{time.time_ns() % 1_000_000:06d}"
         tmp = self.generations / f".tmp-{name}"
@@ -285,12 +311,10 @@ class Store:
             json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
         )
         _write_jsonl(tmp / "documents.jsonl", [d.to_json() for d in documents])
-        _write_jsonl(
-            tmp / "chunks.jsonl",
-            [{"chunk": c.to_json(), "tokens": t.to_json()} for c, t in zip(chunks, tokens)],
-        )
+        _write_jsonl(tmp / "chunks.jsonl", [{"chunk": c.to_json()} for c in chunks])
+        _write_jsonl(tmp / _TOKENS, [t.to_json() for t in tokens])
         dense.save(tmp / "dense.faiss")
-        files = [*_FILES, *_save_lexical(tmp, lexical or {})]
+        files = [*_FILES, _TOKENS, *_save_lexical(tmp, lexical or {})]
         checksums = {file: _sha256(tmp / file) for file in files}
         (tmp / "checksums.json").write_text(json.dumps(checksums, indent=2), encoding="utf-8")
         for file in (*files, "checksums.json"):

@@ -56,3 +56,54 @@ def test_fusion_matches_hand_computation():
     # a retriever with weight 0 changes nothing; all-zero scores stay zero
     np.testing.assert_allclose(fuse(scores, {"lexical": 1.0, "dense": 0.0}), [1.0, 0.5, 0.0, 0.25])
     assert not fuse({"a": np.zeros(3)}, {"a": 1.0}).any()
+
+
+def test_document_frequencies_and_rarities_match_counting_the_tokens(
+    tiny_corpus, tmp_path, hash_embedder
+):
+    """Each scope's BM25 views, saved and memory-mapped, count every token's document
+    frequency as counting the passages' token views does; the answerer's word rarities built
+    on them are those counted from the tokens (as they were computed before), the public's
+    over public passages only."""
+    import math
+    from collections import Counter
+
+    from retriever.build import update
+    from retriever.scope import Scope, documents_for
+    from retriever.search import Searcher
+    from retriever.store import Store
+    from service.answer.compose import Rarity
+
+    internal = tiny_corpus / "noi-bo"
+    internal.mkdir()
+    (internal / "kiem-tra.txt").write_text(
+        "KẾ HOẠCH\nKiểm tra nội bộ năm 2026 xã Dân Hòa\n- Rà soát hồ sơ Quetzalbi Quý II/2026.\n",
+        encoding="utf-8",
+    )
+    store = Store(tmp_path / "data")
+    update([tiny_corpus], store, hash_embedder)
+    generation = store.load()
+    searcher = Searcher(generation, hash_embedder)
+    tokens = generation.read_tokens()
+    sizes = {}
+    for scope in (Scope.PUBLIC, Scope.OFFICER):
+        ids = frozenset(d.doc_id for d in documents_for(scope, generation.documents))
+        rows = [t for c, t in zip(generation.chunks, tokens) if c.doc_id in ids]
+        counted: Counter[str] = Counter()
+        for view in ("words", "syllables", "folded"):
+            df = Counter(t for row in rows for t in set(row[view]))
+            index = searcher.lexical(f"bm25_{view}", scope)
+            assert isinstance(index._bm25.scores["indptr"], np.memmap)
+            assert {t: index.frequency(t) for t in index.vocabulary if t} == df
+            assert index.frequency("") == index.frequency("không_có_từ_này") == 0
+            counted += df if view != "words" else Counter()
+        rarity = Rarity.of(searcher, ids)
+        n = len(rows)
+        for token, c in counted.items():
+            assert rarity.weight(token) == math.log(1 + n / c)
+        assert rarity.weight("quetzalbi") == (
+            math.log(1 + n) if scope is Scope.PUBLIC else math.log(1 + n / 2)
+        )
+        assert rarity.weight("không_có_từ_này") == rarity.unknown == math.log(1 + n)
+        sizes[scope] = n
+    assert sizes[Scope.PUBLIC] < sizes[Scope.OFFICER]  # the public's counts are its own
