@@ -152,7 +152,8 @@ class Searcher:
         self._query_vector = functools.lru_cache(maxsize=1024)(self._embed_query)
         self.weights_diacritic = weights_diacritic or WEIGHTS_DIACRITIC
         self.weights_folded = weights_folded or WEIGHTS_FOLDED
-        self._communes = np.array([fold(c.commune or "") for c in self.chunks])
+        folded = {name: fold(name) for name in {c.commune or "" for c in self.chunks}}
+        self._communes = np.array([folded[c.commune or ""] for c in self.chunks])
         self._kinds = np.array([c.kind for c in self.chunks])
         self._years = np.array([c.year or 0 for c in self.chunks])
         self.internal_ids = internal_ids(generation.documents)

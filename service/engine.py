@@ -13,7 +13,6 @@ from pathlib import Path
 from ingest.duty import Duty
 from ingest.procedure import Procedure
 from ingest.textnorm import fold
-from retriever import segment
 from retriever.build import Progress, Report, Select, update
 from retriever.dense import BUNDLED, Embedder, LazyEmbedder, SentenceEmbedder, model_path
 from retriever.lexicon import Lexicon
@@ -62,9 +61,6 @@ class Engine:
             path = self.settings.corpus_dir / "lexicon.tsv"
             self.lexicon = Lexicon.load(path if path.is_file() else BUNDLED_LEXICON)
         searcher = Searcher(self.store.load(), self.embedder, lexicon=self.lexicon)
-        # underthesea loads its segmenter on first use, and not thread-safely: concurrent
-        # first questions to a fresh server failed with 500 (tests/test_load_script.py).
-        segment.words("khởi động")
         extractive = Extractive(searcher, self.config)
         communes = {scope: searcher.communes(scope) for scope in Scope}
         reader = Reader(communes, extractive.phrases, self.lexicon)
