@@ -164,9 +164,11 @@ def _sha256(path: Path) -> str:
 
 
 def _write_jsonl(path: Path, rows: list[dict]) -> None:
-    with path.open("w", encoding="utf-8") as handle:
+    """One row per line, UTF-8 as it is (orjson: the default build's chunks and token views
+    in a tenth of the time `json.dumps` took)."""
+    with path.open("wb") as handle:
         for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            handle.write(orjson.dumps(row) + b"\n")
 
 
 def _read_jsonl(path: Path, record: Callable[[dict], _T]) -> list[_T]:
