@@ -20,16 +20,14 @@ The build runs in four phases, each reported as one line (`Phase`) in the log an
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import functools
-import gc
 import hashlib
 import importlib.metadata
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,7 +41,13 @@ from retriever.cache import Cache, vector_namespace
 from retriever.dense import DenseIndex, Embedder
 from retriever.search import lexical_parts
 from retriever.segment import TokenViews
-from retriever.store import FORMAT_VERSION, IndexedDocument, IndexMissing, Store
+from retriever.store import (
+    FORMAT_VERSION,
+    IndexedDocument,
+    IndexMissing,
+    Store,
+    collector_paused,
+)
 from retriever.workers import Segmenter
 
 log = logging.getLogger("tthc.build")
@@ -402,13 +406,13 @@ def _update(
     files, report.failed = find_files(paths, select)
     roots = [p.resolve() for p in paths if p.exists()]
     settings = {"model": embedder.name, "dim": embedder.dim, "segmenter": segmenter_version()}
-    with _collector_paused():
+    with collector_paused():
         previous = Previous.load(store, settings)
     found, seen = _read_all(files, roots, previous, report, progress)
     found += _vanished(previous, seen, roots, report)
     if not report.changed and previous.reusable:  # nothing to write, no passage to read
         return _unchanged(report, previous, len(files), started)
-    with _collector_paused():
+    with collector_paused():
         read = [previous.carry(p.key) if isinstance(p, Carry) else p for p in found]
     fresh = [part for part in read if isinstance(part, Read)]
     report.phase("read", "tệp", len(files), len(fresh), started)
@@ -417,29 +421,11 @@ def _update(
         parts = _segment_and_embed(read, cache, (segmenter, embedder), report, progress)
         report.chunks = sum(len(p.chunks) for p in parts)
         started = time.perf_counter()
-        with _collector_paused():
+        with collector_paused():
             report.generation = _write(store, settings, parts, embedder.dim)
         cache.keep(*_entries(parts))
         report.phase("write", "đoạn", report.chunks, None, started)
     return report
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused while the build reads or writes every row of a
-    generation: each time enough container objects were made it walked all of them, and a
-    whole crawl holds millions (its 16 million tokens in lists and tuples): 4 to 5 s of an
-    18 s one-line edit, and 0.3 to 0.7 of the 1.2 to 1.7 s reading its manifest and
-    documents took when nothing changed (load 3 to 5). Those rows hold no reference cycles;
-    reference counting frees them as ever, and the collector runs again after. (Not while
-    files are read: a PDF reader's page trees may hold cycles.)"""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _unchanged(report: Report, previous: Previous, files: int, started: float) -> Report:
