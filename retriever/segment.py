@@ -68,8 +68,9 @@ _LOADING = threading.Lock()
 def _word_tokenize():
     """underthesea's word segmenter, loaded once on first use by whichever thread asks first
     (its first use loads its model, and not thread-safely: concurrent first questions to a
-    fresh server failed with 500). A server does not load it before it is ready: 0.7 of the
-    whole crawl's 3.5 s start (load 2); its first question does, or its warm-up."""
+    fresh server failed with 500). A server does not load it before it is ready (0.7 s of
+    the whole crawl's 3.5 s start, load 2): its first question does (eval/bench_serve.py's
+    first search)."""
     with _LOADING:
         return _loaded()
 
