@@ -2,7 +2,7 @@
 
     python -m eval.bench_ingest [--corpus corpus] [--portal ../shared/data/dvcqg-procedures]
                                 [--only bundled|default] [--report eval/reports/perf.md]
-                                [--keep DIR]
+                                [--keep DIR] [--no-bare] [--seed-cache DATA_DIR]
 
 Two builds: the bundled corpus, and the default build (`tthc ingest` with no paths: the
 corpus and the portal's commune-level records, when the crawl is there), both from a copy of
@@ -118,11 +118,18 @@ def _row(build: str, run: str, figures: dict) -> str:
 
 
 def measure(
-    builds: list[str], corpus: Path, portal: Path | None, keep: Path | None, bare: bool = True
+    builds: list[str],
+    corpus: Path,
+    portal: Path | None,
+    keep: Path | None,
+    bare: bool = True,
+    seed: Path | None = None,
 ) -> list[str]:
     """The section's lines: a table of the runs, then the model's bare throughput (unless not
     `bare`). With `keep`, each build's data folder is kept there (to compare indexes, or
-    reuse one)."""
+    reuse one). With `seed`, the first run starts from that data folder's cache (`cold
+    (cache)`: an index lost, its cache kept), so that the warm and edit runs are measured
+    without segmenting and embedding everything first."""
     lines = [
         "| build | run | files | chunks | segmented / embedded | read s | segment s | embed s "
         "| write s | total s | chunks/s | model load s | peak RSS MB "
@@ -137,11 +144,14 @@ def measure(
             shutil.copytree(corpus, copy)
             common = ["--build", build, "--data", tmp, "--corpus", str(copy)]
             common += ["--portal", str(portal)] if portal else []
+            if seed:
+                shutil.copytree(seed / "cache", Path(tmp) / "cache")
             for run in ("cold", "warm", "edit"):
                 if run == "edit":
                     edit_one_plan(copy)
                 figures = _child("--run-ingest", *common)
-                lines.append(_row(_label(build), run, figures))
+                label = "cold (cache)" if seed and run == "cold" else run
+                lines.append(_row(_label(build), label, figures))
                 print(lines[-1], flush=True)
                 if run == "cold":
                     embed = figures["phases"]["embed"]
@@ -193,6 +203,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="skip the model's bare throughput (a second embedding)",
     )
+    parser.add_argument(
+        "--seed-cache",
+        type=Path,
+        help="start the first run from this data folder's cache (no embedding)",
+    )
     parser.add_argument("--run-ingest", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--run-bare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--build", help=argparse.SUPPRESS)
@@ -215,7 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         "hashing the files and loading the previous generation; the model's load is apart.",
         "",
     ]
-    body = header + measure(builds, args.corpus, portal, args.keep, not args.no_bare)
+    body = header + measure(
+        builds, args.corpus, portal, args.keep, not args.no_bare, args.seed_cache
+    )
     write_section(args.report, body)
     print(f"→ {args.report}")
     return 0

@@ -13,9 +13,12 @@ XLSX lists (code, name, issuing ministry, agency, field) give list-only records.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from pathlib import Path
+
+import orjson
 
 from ingest.errors import IngestError
 from ingest.procedure import Channel, DossierItem, LegalBasis, Procedure
@@ -105,9 +108,16 @@ def record_level(path: Path) -> str | None:
     """The executing level a portal record states (`Cấp tỉnh, Cấp xã`), "" when it states
     none; None for a file that is not a readable portal record (the reader says why)."""
     try:
-        raw = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except (OSError, ValueError):
+        data = path.read_bytes()
+    except OSError:
         return None
+    try:  # the default build asks it of each of 2,642 records: orjson is 3 times as fast
+        raw = orjson.loads(data.removeprefix(codecs.BOM_UTF8))
+    except orjson.JSONDecodeError:  # what only Python's reader takes (NaN, huge numbers)
+        try:
+            raw = json.loads(data.decode("utf-8-sig"))
+        except ValueError:
+            return None
     if not isinstance(raw, dict) or "ma_thu_tuc" not in raw:
         return None
     return str(raw.get("cap_thuc_hien") or "")

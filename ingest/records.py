@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 from dataclasses import asdict, dataclass, field
 
 
@@ -84,10 +85,17 @@ class Chunk:
         return self.section if self.kind == "procedure" else self.index_text()
 
     def to_json(self) -> dict:
-        data = asdict(self)
-        data["columns"] = list(self.columns)
-        return data
+        # its fields as they are (nothing in it is nested but the columns): `asdict` copied
+        # each deeply, 0.8 s of writing the default build's 8,301 chunks
+        return {**self.__dict__, "columns": list(self.columns)}
 
     @classmethod
     def from_json(cls, data: dict) -> Chunk:
-        return cls(**{**data, "columns": tuple(data.get("columns") or ())})
+        """The chunk `to_json` gave. The strings a document's chunks repeat (its id, title,
+        source, kind, commune; a section's heading path) are kept once: on the whole crawl
+        they were 21 of the 59 MB of the chunks' strings a server holds."""
+        shared = {k: sys.intern(v) for k in _SHARED if isinstance(v := data.get(k), str)}
+        return cls(**{**data, **shared, "columns": tuple(data.get("columns") or ())})
+
+
+_SHARED = ("doc_id", "title", "source", "kind", "section", "commune")

@@ -119,8 +119,8 @@ class _Partition:
         rows = None if visible.all() else np.flatnonzero(visible)
         saved = generation.lexical.get(part)
         if saved is None:
-            toks = generation.tokens if rows is None else [generation.tokens[i] for i in rows]
-            saved = lexical_views(toks)
+            tokens = generation.read_tokens()
+            saved = lexical_views(tokens if rows is None else [tokens[i] for i in rows])
         return cls(visible, rows, saved)
 
     def spread(self, scores: np.ndarray) -> np.ndarray:
@@ -152,7 +152,8 @@ class Searcher:
         self._query_vector = functools.lru_cache(maxsize=1024)(self._embed_query)
         self.weights_diacritic = weights_diacritic or WEIGHTS_DIACRITIC
         self.weights_folded = weights_folded or WEIGHTS_FOLDED
-        self._communes = np.array([fold(c.commune or "") for c in self.chunks])
+        folded = {name: fold(name) for name in {c.commune or "" for c in self.chunks}}
+        self._communes = np.array([folded[c.commune or ""] for c in self.chunks])
         self._kinds = np.array([c.kind for c in self.chunks])
         self._years = np.array([c.year or 0 for c in self.chunks])
         self.internal_ids = internal_ids(generation.documents)

@@ -15,6 +15,7 @@ import itertools
 import json
 import re
 import sys
+import threading
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -61,12 +62,26 @@ _UNUSED_PIPELINES = (
 )
 
 
-@cache
+_LOADING = threading.Lock()
+
+
 def _word_tokenize():
+    """underthesea's word segmenter, loaded once on first use by whichever thread asks first
+    (its first use loads its model, and not thread-safely: concurrent first questions to a
+    fresh server failed with 500). A server does not load it before it is ready (0.7 s of
+    the whole crawl's 3.5 s start, load 2): its first question does (eval/bench_serve.py's
+    first search)."""
+    with _LOADING:
+        return _loaded()
+
+
+@cache
+def _loaded():
     for name in _UNUSED_PIPELINES:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
     from underthesea import word_tokenize  # heavy import: only when first needed
 
+    word_tokenize("khởi động")  # its model loads now, under the lock
     return word_tokenize
 
 

@@ -34,7 +34,7 @@ def _phases(report) -> dict:
 
 def _rows(store: Store):
     generation = store.load()
-    return generation.chunks, generation.tokens, generation.dense.vectors()
+    return generation.chunks, generation.read_tokens(), generation.dense.vectors()
 
 
 def test_a_lost_index_is_rebuilt_from_the_cache_without_segmenting_or_embedding(

@@ -9,7 +9,7 @@ from retriever.build import update
 from retriever.dense import DenseIndex
 from retriever.search import Searcher
 from retriever.segment import TokenViews
-from retriever.store import FORMAT_VERSION, IndexMissing, Store
+from retriever.store import FORMAT_VERSION, IndexMissing, Store, _sha256
 
 
 def _ingest(folder, store, embedder):
@@ -148,21 +148,78 @@ def test_changed_model_reembeds_everything(tiny_corpus, tmp_path, hash_embedder)
     assert store.load().manifest["model"] == "test:other-model"
 
 
-def test_token_views_are_stored_as_three_lists_and_read_back_unchanged(
+def test_token_views_are_stored_apart_as_three_lists_and_read_back_unchanged(
     tiny_corpus, tmp_path, hash_embedder
 ):
     store = Store(tmp_path / "data")
     _ingest(tiny_corpus, store, hash_embedder)
     loaded = store.load()
-    written = (store.generations / loaded.name / "chunks.jsonl").read_text(encoding="utf-8")
+    folder = store.generations / loaded.name
+    chunk_rows = (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
+    assert all(list(json.loads(row)) == ["chunk"] for row in chunk_rows)
+    written = (folder / "tokens.jsonl").read_text(encoding="utf-8")
     rows = [json.loads(line) for line in written.splitlines()]
-    for row, chunk, views in zip(rows, loaded.chunks, loaded.tokens, strict=True):
-        assert list(row["tokens"]) == ["words", "syllables", "folded"]
+    tokens = loaded.read_tokens()
+    for row, chunk, views in zip(rows, loaded.chunks, tokens, strict=True):
+        assert list(row) == ["words", "syllables", "folded"]
         assert views == TokenViews.of(chunk.index_text())
-        assert row["tokens"] == views.to_json() and views["folded"] == views.folded
+        assert row == views.to_json() and views["folded"] == views.folded
     copy = Store(tmp_path / "copy")
-    name = copy.write(loaded.manifest, loaded.documents, loaded.chunks, loaded.tokens, loaded.dense)
-    assert (copy.generations / name / "chunks.jsonl").read_text(encoding="utf-8") == written
+    name = copy.write(loaded.manifest, loaded.documents, loaded.chunks, tokens, loaded.dense)
+    assert (copy.generations / name / "tokens.jsonl").read_text(encoding="utf-8") == written
+
+
+def test_a_server_reads_no_token_view(engine, monkeypatch):
+    """Loading a generation, searching and answering never read the chunks' token views
+    (the BM25 indexes and the answerer's word rarities come from the saved indexes)."""
+    from service.engine import Engine
+
+    def unread(*args):
+        raise AssertionError("token views were read")
+
+    monkeypatch.setattr(TokenViews, "from_json", unread)
+    fresh = Engine(engine.settings, engine.embedder, engine.store)
+    fresh.load()
+    assert fresh.search("chuyển đổi số Dân Hòa")
+    assert not fresh.ask("Xã Dân Hòa chuyển đổi số thế nào?").abstained
+
+
+def _as_format_2(folder) -> None:
+    """Rewrite a generation as format 2 wrote it: each chunk's token views in its line of
+    chunks.jsonl, no tokens.jsonl."""
+    chunks = (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
+    tokens = (folder / "tokens.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = [{**json.loads(c), "tokens": json.loads(t)} for c, t in zip(chunks, tokens)]
+    text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    (folder / "chunks.jsonl").write_text(text, encoding="utf-8")
+    (folder / "tokens.jsonl").unlink()
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["format_version"] = 2
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    checksums = json.loads((folder / "checksums.json").read_text(encoding="utf-8"))
+    del checksums["tokens.jsonl"]
+    checksums.update({f: _sha256(folder / f) for f in ("chunks.jsonl", "manifest.json")})
+    (folder / "checksums.json").write_text(json.dumps(checksums), encoding="utf-8")
+
+
+def test_a_format_2_generation_still_serves_and_is_built_upon(tiny_corpus, tmp_path, hash_embedder):
+    store = Store(tmp_path / "data")
+    first = _ingest(tiny_corpus, store, hash_embedder).generation
+    tokens = store.load().read_tokens()
+    _as_format_2(store.generations / first)
+    old = store.load()
+    assert old.name == first and old.manifest["format_version"] == 2
+    assert old.read_tokens() == tokens
+    assert Searcher(old, hash_embedder).search("chuyển đổi số Dân Hòa", k=1)
+    (tiny_corpus / "dan-hoa-2026.txt").write_text("KẾ HOẠCH\nxã Dân Hòa\n- Khác.\n", "utf-8")
+    report = _ingest(tiny_corpus, store, hash_embedder)  # Đức An's rows carried from format 2
+    assert report.unchanged == ["duc-an-2026.md"]
+    new = store.load()
+    assert new.manifest["format_version"] == FORMAT_VERSION == 3
+    carried = [t for c, t in zip(old.chunks, tokens) if c.doc_id == "duc-an-2026"]
+    assert [t for c, t in zip(new.chunks, new.read_tokens()) if c.doc_id == "duc-an-2026"] == (
+        carried
+    )
 
 
 def test_saved_bm25_is_memory_mapped_and_scores_as_one_built_anew(
@@ -180,7 +237,7 @@ def test_saved_bm25_is_memory_mapped_and_scores_as_one_built_anew(
     generation = store.load()
     saved = generation.lexical["all"]
     assert set(saved) == {"bm25_words", "bm25_syllables", "bm25_folded"}
-    assert isinstance(saved["bm25_folded"]._bm25.scores["data"], np.memmap)
+    assert all(isinstance(a, np.memmap) for a in saved["bm25_folded"]._matrix)
     mapped = Searcher(generation, hash_embedder)
     anew = Searcher(dataclasses.replace(generation, lexical={}), hash_embedder)
     assert anew.lexical("bm25_folded") is not saved["bm25_folded"]

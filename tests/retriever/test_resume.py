@@ -80,7 +80,7 @@ def _rows(store: Store) -> tuple[list[dict], list[dict], np.ndarray]:
     generation = store.load()
     return (
         [c.to_json() for c in generation.chunks],
-        [t.to_json() for t in generation.tokens],
+        [t.to_json() for t in generation.read_tokens()],
         generation.dense.vectors(),
     )
 

@@ -31,7 +31,7 @@ def test_the_pool_gives_the_tokens_of_one_process(tmp_path, monkeypatch):
         report = update([CORPUS / "plans"], store, HashEmbedder(), workers=count)
         assert dict((p.name, p.computed) for p in report.phases)["segment"] > 100
         generation = store.load()
-        built[count] = ([c.to_json() for c in generation.chunks], generation.tokens)
+        built[count] = ([c.to_json() for c in generation.chunks], generation.read_tokens())
     assert built[1] == built[2]
 
 
