@@ -71,7 +71,11 @@ class SentenceEmbedder:
     ):
         folder = model_path(path)
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
 
+        # Its "Loading weights" bar is no log line; imported here, with the model, not before a
+        # server is ready (0.5 s of the whole crawl's start: eval/reports/perf.md).
+        transformers_logging.disable_progress_bar()
         self._model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
         self.name = str(path) if path else BUNDLED
         dimension = (

@@ -162,9 +162,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from service.privacy import configure_logging
 
     configure_logging()  # one redacted JSON line per event, uvicorn's included
-    from transformers.utils import logging as transformers_logging
-
-    transformers_logging.disable_progress_bar()  # its "Loading weights" bar is not a log line
     log = logging.getLogger("tthc.serve")
     settings = get_settings()
     engine = _engine()
