@@ -127,6 +127,19 @@ VARIANTS = (
         lead=False,
     ),
     Variant("bundle_birth", r"lien thong .{0,60}khai sinh", r"khai sinh|lien thong", lead=False),
+    # The poor-household lists are reviewed once a year (`định kỳ`) and between reviews
+    # (`thường xuyên`): `giữa năm`, `đột xuất` ask for the second, `cuối năm`, `rà soát` for
+    # the first.
+    Variant(
+        "ongoing",
+        r"thuong xuyen",
+        r"giua nam|dot xuat|phat sinh|bat ky luc nao|thuong xuyen",
+        lead=False,
+        penalise=False,
+    ),
+    Variant(
+        "periodic", r"dinh ky", r"cuoi nam|ra soat|dinh ky|dau nam", lead=False, penalise=False
+    ),
     Variant(
         "first",
         r"lan dau",

@@ -135,3 +135,14 @@ def test_a_bundle_whose_parts_are_not_asked_for_counts_against_it():
     # a lost card is no newborn's bundle; `liên thông` alone asks for any of them
     assert _agreement(two, "thẻ bảo hiểm y tế của mẹ em bị mất") == -1
     assert _agreement(three, "làm thủ tục liên thông cho bé") == 2
+
+
+def test_between_reviews_or_at_the_yearly_one():
+    ongoing = "Công nhận hộ thoát nghèo, hộ thoát cận nghèo thường xuyên hằng năm"
+    periodic = "Công nhận hộ thoát nghèo, hộ thoát cận nghèo định kỳ hằng năm"
+    mid_year = "làm ăn khá lên rồi, muốn ra khỏi danh sách hộ cận nghèo giữa năm"
+    assert _agreement(ongoing, mid_year) > _agreement(periodic, mid_year)
+    year_end = "đợt rà soát cuối năm xã có xét cho nhà tôi thoát nghèo không"
+    assert _agreement(periodic, year_end) > _agreement(ongoing, year_end)
+    # neither asked: neither counts against
+    assert _agreement(ongoing, "xin thoát nghèo") == _agreement(periodic, "xin thoát nghèo") == 0
