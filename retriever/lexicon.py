@@ -93,7 +93,8 @@ class Lexicon:
 
 
 def _key(text: str) -> str:
-    return " ".join(re.findall(r"\w+", fold(normalize(text))))
+    """`text`'s words folded, one space apart: how the lexicon's phrases are keyed."""
+    return " ".join(map(fold, _words(text)))
 
 
 def _words(text: str) -> tuple[str, ...]:
