@@ -140,6 +140,43 @@ VARIANTS = (
     Variant(
         "periodic", r"dinh ky", r"cuoi nam|ra soat|dinh ky|dau nam", lead=False, penalise=False
     ),
+    # A matter that happens again (`… đã bị TNLĐ, BNN nay tiếp tục bị TNLĐ hoặc BNN`, `…
+    # thương tật, bệnh tật tái phát`) is not the first time unless the question says so.
+    Variant(
+        "recurrent",
+        r"nay tiep tuc bi|tai phat",
+        r"lai bi|tiep tuc bi|bi (them|lan nua|nua)|lan (thu )?(hai|2|ba|3)|tai phat|tai di",
+        lead=False,
+    ),
+    # Procedures for one group of people (`… cho lực lượng xung kích phòng chống thiên tai`,
+    # `… đối với cán bộ xã`, `… người tham gia lực lượng bảo vệ an ninh, trật tự ở cơ sở`): a
+    # question that does not speak of the group is not about them.
+    Variant(
+        "shock_force",
+        r"luc luong xung kich",
+        r"xung kich|phong chong thien tai|chong bao|chong lu|cuu ho|cuu nan",
+        lead=False,
+    ),
+    Variant(
+        "security_force",
+        r"luc luong tham gia bao ve an ninh",
+        r"an ninh trat tu|bao ve an ninh|to bao ve|dan phong|bao ve dan pho|cong an vien",
+        lead=False,
+    ),
+    Variant(
+        "commune_staff",
+        r"doi voi can bo xa|cho can bo, cong chuc",
+        r"(la|lam) (can bo|cong chuc)|can bo xa|cong chuc xa|chu tich xa|pho chu tich|bi thu",
+        lead=False,
+    ),
+    # `… quà tặng là các tài sản khác phải đăng ký quyền sở hữu, không phải là bất động sản`
+    # is for a car, a boat, shares, not the family's house or land.
+    Variant(
+        "not_real_estate",
+        r"khong phai la bat dong san",
+        r"o to|xe (may|hoi|con|tai)|tau|thuyen|co phieu|chung khoan|von gop|tai san khac",
+        lead=False,
+    ),
     Variant(
         "first",
         r"lan dau",

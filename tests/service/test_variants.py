@@ -59,7 +59,12 @@ def test_the_ages_of_a_name():
         ("Giấy phép xây nhà sắp hết hạn, xin kéo dài thêm", {"extend", "renew"}, None),
         # a changed detail asks for a change, not a new card (`Cấp lại, cấp đổi …`)
         ("quán tạp hóa đổi địa chỉ sang chỗ mới, báo thay đổi cho hộ kinh doanh", {"change"}, None),
-        ("xe máy nát quá định bán sắt vụn, có phải nộp lại biển số không", {"withdraw"}, None),
+        # a motorbike is a property other than land or a house
+        (
+            "xe máy nát quá định bán sắt vụn, có phải nộp lại biển số không",
+            {"withdraw", "not_real_estate"},
+            None,
+        ),
         ("chồng tôi là người Hàn Quốc, làm giấy kết hôn ở đâu", {"foreign"}, None),
         ("con tôi vừa tròn 14 tuổi, làm căn cước cần gì", set(), 14),
         ("bé mới sinh được một tuần", set(), 0),
@@ -146,3 +151,20 @@ def test_between_reviews_or_at_the_yearly_one():
     assert _agreement(periodic, year_end) > _agreement(ongoing, year_end)
     # neither asked: neither counts against
     assert _agreement(ongoing, "xin thoát nghèo") == _agreement(periodic, "xin thoát nghèo") == 0
+
+
+def test_a_recurrence_or_a_group_not_spoken_of_counts_against_the_name():
+    again = "Giải quyết hưởng chế độ TNLĐ đối với trường hợp đã bị TNLĐ, BNN nay tiếp tục bị TNLĐ"
+    first = "Giải quyết hưởng chế độ TNLĐ, BNN đối với trường hợp bị TNLĐ lần đầu"
+    hurt = "chồng em bị tai nạn ở xưởng gãy chân, làm hồ sơ tai nạn lao động"
+    assert _agreement(first, hurt) > _agreement(again, hurt)
+    assert _agreement(again, "năm ngoái bị tai nạn lao động, nay lại bị lần nữa") == 1
+    shock = "Trợ cấp tiền tuất, tai nạn cho lực lượng xung kích phòng chống thiên tai cấp xã"
+    assert _agreement(shock, "chồng tôi đang đóng bảo hiểm xã hội thì mất vì tai nạn") == -1
+    assert _agreement(shock, "anh tôi trong đội xung kích bị thương khi chống lũ") == 1
+    staff = "Giải quyết hưởng lương hưu, trợ cấp hàng tháng đối với cán bộ xã"
+    assert _agreement(staff, "bố em mất mà còn lương hưu chưa lĩnh") == -1
+    other = "Khai thuế thu nhập cá nhân đối với cá nhân có thu nhập từ nhận thừa kế, quà tặng"
+    other += " là các tài sản khác phải đăng ký quyền sở hữu, không phải là bất động sản"
+    assert _agreement(other, "nhận thừa kế nhà đất từ bố mẹ, khai thuế") == -1
+    assert _agreement(other, "được bố tặng chiếc ô tô, khai thuế thu nhập cá nhân") == 1
