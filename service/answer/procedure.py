@@ -92,6 +92,7 @@ _LABELS = {
 }
 MAX_LINES = 12  # a dossier list longer than this says how many more items the record has
 MAX_SHOWN = 6  # the field's lines in the answer itself; the rest are in its details
+MAX_LEAD = 1  # the likeliest lines of any field lead the answer (lines.py `Lines.order`)
 MAX_SECOND = 3  # lines of the second field a question asks for
 MAX_GENERAL = 3  # overview lines after the lines that carry a question that names no field
 MAX_LEGAL = 3
@@ -319,20 +320,47 @@ class ProcedureAnswerer:
         top = [book.pairs[i] for _, i in ranked[:MAX_EXTRA]]
         return [(c, line) for c, line in top if line not in exclude]
 
+    def ranked_lines(self, choice: Choice, q: Question, field: str) -> list[tuple[Chunk, str]]:
+        """Every line of every record of the chosen procedure (the portal's too when the
+        team's record is preferred), the likeliest answer first (`service.answer.lines`), each
+        wording once: `gia hạn trước bao nhiêu ngày` is answered by a note, `ông bà có được đi
+        khai sinh cho cháu không` by a line of the steps."""
+        first = set(ANSWER_FIELDS.get(field, ()))
+        asked = {key for f in (q.fields or (field,)) for key in ANSWER_FIELDS.get(f, ())}
+        book = self._lines.get(choice.code)
+        if book is None:
+            book = self._lines[choice.code] = self._all_lines(choice)
+        shape = ANSWER_SHAPES.get(field)
+        order = book.order(q.expanded, first, asked, choice.name, shape, typed=q.text)
+        seen: set[str] = set()
+        out = []
+        for _, i in order:
+            chunk, line = book.pairs[i]
+            said = line.removeprefix("- ").strip()
+            if said not in seen:
+                seen.add(said)
+                out.append((chunk, line))
+        return out
+
     def _all_lines(self, choice: Choice) -> Lines:
         """Every line of every record of the chosen procedure but its related ones and its
-        name line."""
-        pairs, fields = [], []
+        name line, with its field, whether the portal words it and its place in its field."""
+        pairs, fields, portal, positions = [], [], [], []
         for doc_id in self.by_code.get(choice.code, [choice.doc_id]):
+            origin = self.records[doc_id].origin == "portal"
             for key, chunks in self.chunks.get(doc_id, {}).items():
                 if key == "variants":
                     continue
+                place = 0
                 for c in chunks:
                     for line in c.text.split("\n"):
                         if line.strip() and not line.startswith(choice.name):
                             pairs.append((c, line))
                             fields.append(key)
-        return Lines(pairs, fields)
+                            portal.append(origin)
+                            positions.append(place)
+                            place += 1
+        return Lines(pairs, fields, portal, positions)
 
     def field_lines(self, choice: Choice, key: str) -> list[tuple[Chunk, str]]:
         """(chunk, verbatim line) pairs of one field of the chosen record, in order."""
@@ -386,6 +414,7 @@ class ProcedureAnswerer:
             pairs, extra = pairs[:MAX_GENERAL], []
             out += [render("procedure_also"), *bullets(pairs)]
         else:
+            pairs = self._led(choice, q, field, pairs)
             out = [f"{verdict} {head}".strip(), *bullets(pairs[:MAX_SHOWN])]
             official = self._official(choice, field, pairs[:MAX_SHOWN])
             if official:
@@ -402,6 +431,15 @@ class ProcedureAnswerer:
             more.append(render("procedure_more", count=str(len(pairs) - MAX_LINES)))
         around = self._around(choice, choices, field, bullets) + self._family(choice, situations)
         return "\n".join(out), "\n".join(more + around)
+
+    def _led(
+        self, choice: Choice, q: Question, field: str, pairs: list[tuple[Chunk, str]]
+    ) -> list[tuple[Chunk, str]]:
+        """The field's lines behind the likeliest line of any field (`ranked_lines`): the
+        fact first. Session 5, blind sets A–F: the key fact in the answer's first line for
+        148 of 275 right answers (134 of 274 without), in its first three for 209 (194)."""
+        lead = self.ranked_lines(choice, q, field)[:MAX_LEAD]
+        return lead + [pair for pair in pairs if pair not in lead]
 
     def _official(
         self, choice: Choice, field: str, shown: list[tuple[Chunk, str]]

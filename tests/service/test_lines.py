@@ -123,3 +123,17 @@ def test_the_legal_basis_reads_law_first_then_decrees_then_circulars():
         "Thông ",
         "Sửa đổ",
     ]
+
+
+def test_the_answer_order_puts_the_asked_field_and_the_answers_shape_first():
+    lines = _lines(BIRTH)
+    # `mất bao lâu`: the channel line (a number of days, the field asked) before the rest
+    order = lines.order(
+        "làm khai sinh mất bao lâu", {"channels"}, {"channels"}, "Đăng ký khai sinh"
+    )
+    assert lines.fields[order[0][1]] == "channels"
+    # a dossier question: the paper the story speaks of, though it is not the list's first
+    question = "con sinh ở nhà không có giấy chứng sinh thì nộp giấy gì"
+    order = lines.order(question, {"dossier"}, {"dossier"}, "Đăng ký khai sinh")
+    assert "người làm chứng" in lines.pairs[order[0][1]][1]
+    assert len(order) == len(BIRTH)  # every line is ranked, none dropped
