@@ -61,8 +61,8 @@ ANSWER_SHAPES = {
         "deadline": _DAYS,
         "fee": r"\bdong\b|le phi|mien phi|\bphi\b",
         "authority": r"chu tich|\bquyet dinh\b|phe duyet|tham quyen",
-        "online": r"truc tuyen|qua mang|dich vu cong|vneid|dinh danh (dien tu|quoc gia)|"
-        r"truoc mat|truc tiep",
+        "online": r"truy cap|qua mang|cong dich vu cong|vneid|dinh danh (dien tu|quoc gia)|"
+        r"truoc mat",
         "result": r"\b(cap|nhan|tra) (giay|ban|quyet dinh|ket qua)|ket qua",
     }.items()
 }
