@@ -76,6 +76,9 @@ _FREE = re.compile(
     r"mien (phi|le phi)|khong (thu|mat|phai nop) (phi|le phi|tien)|\b0 dong|khong co phi"
 )
 _REFUND = re.compile(r"\b(tra lai|hoan (lai|tra)|lay lai) (tien|phi|le phi)|\bhoan (tien|phi)\b")
+# A question that asks no field but whether one may or must (`mang ra xã chứng thực có được
+# không`, `có phải nộp lại biển số không`) asks for the conditions.
+_CAN_I = re.compile(r"\bduoc (khong|ko)\b|\bco phai\b.{0,60}\b(khong|ko)\b")
 _VARIANT_CODE = re.compile(r"\(mã (\d+\.\d+)\)")
 # The legal basis a citizen reads first: the law, then the decrees, then the circulars (the
 # records list them in no order; `căn cứ theo luật nào` wants the law).
@@ -462,7 +465,7 @@ class ProcedureAnswerer:
     def _asked_field(self, q: Question, choice: Choice) -> tuple[str, list[tuple[Chunk, str]]]:
         """The field the question asks for first and its lines (a legal basis, the law
         first); the overview when the record has none of that field."""
-        field = q.fields[0] if q.fields else "general"
+        field = q.fields[0] if q.fields else "conditions" if _CAN_I.search(q.folded) else "general"
         pairs = self.lines_for(choice, field)
         if not pairs and field != "general":
             field, pairs = "general", self.lines_for(choice, "general")

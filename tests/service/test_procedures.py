@@ -1052,6 +1052,14 @@ def test_look_alike_procedures_are_told_apart(small_engine, question, code, fact
     assert fact in answer.answer, answer.answer
 
 
+def test_whether_one_may_is_answered_from_the_conditions(small_engine):
+    # no field named, only `có được không`: the conditions, not the overview
+    answer = small_engine.ask("làm việc ở tỉnh khác 2 tháng thì đăng ký tạm trú có được không")
+
+    assert "Điều kiện" in answer.answer.split("\n")[0], answer.answer
+    assert "từ 30 ngày trở lên" in answer.answer
+
+
 def test_a_deadline_is_answered_from_the_steps(small_engine):
     answer = small_engine.ask("tạm ngừng kinh doanh thì phải nộp hồ sơ trước bao lâu")
 
