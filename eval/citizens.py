@@ -14,6 +14,7 @@ Scored, per question, on the answer text the citizen reads first (`answer`, not 
   thousands separators); the lenient figure wants 80 % of each fact's words instead;
   a decline is a false decline;
 - must-refuse: correct when declined.
+"Up front": correct with every key fact in the heading and the first three lines.
 Questions are never edited after the product has answered them.
 """
 
@@ -31,6 +32,10 @@ from service.engine import Engine, build_engine
 from service.settings import Settings
 
 LENIENT = 0.8  # share of a fact's words the lenient match wants (set before any run)
+# What a phone shows before scrolling: the heading and three lines. "Up front": correct with
+# every key fact in them (issue 15 asks the fact first and at most three supporting lines;
+# the figure is reported, not a threshold, since session 5).
+UP_FRONT = 4
 
 
 def load(path: Path) -> list[dict]:
@@ -69,6 +74,8 @@ def judge(engine: Engine, item: dict) -> dict:
     refuse = bool(item.get("refuse"))
     right = chosen in {item.get("code"), *item.get("accept", [])}
     correct = answer.abstained if refuse else (right and not answer.abstained and not missing)
+    top = plain("\n".join(answer.answer.split("\n")[:UP_FRONT]))
+    up_front = correct and not refuse and all(found(f, top, True) for f in item.get("facts", []))
     lenient = answer.abstained if refuse else (right and not answer.abstained and not loose)
     return {
         "id": item["id"],
@@ -85,6 +92,7 @@ def judge(engine: Engine, item: dict) -> dict:
         "missing": missing,
         "correct": correct,
         "lenient": lenient,
+        "up_front": up_front,
         "chars": len(answer.answer),
         "answer": answer.answer,
     }
@@ -98,6 +106,7 @@ def summary(rows: list[dict]) -> dict:
         "questions": len(rows),
         "accuracy": sum(r["correct"] for r in answerable) / n,
         "lenient_accuracy": sum(r["lenient"] for r in answerable) / n,
+        "up_front": sum(r.get("up_front", False) for r in answerable) / n,
         "procedure_at_1": sum(r["right"] for r in answerable) / n,
         "false_declines": sum(r["abstained"] for r in answerable) / n,
         "refused": f"{sum(r['correct'] for r in refusals)}/{len(refusals)}",
@@ -137,7 +146,8 @@ def report(label: str, gold: Path, rows: list[dict], seconds: float) -> str:
         f"{s['questions']} questions, {seconds:.0f} s. Answerable: accuracy "
         f"**{s['accuracy']:.3f}** (lenient match {s['lenient_accuracy']:.3f}), right procedure "
         f"{s['procedure_at_1']:.3f}, false declines "
-        f"{s['false_declines']:.3f}, median answer {s['median_chars']} characters. "
+        f"{s['false_declines']:.3f}, median answer {s['median_chars']} characters, key facts "
+        f"in the heading and first three lines {s['up_front']:.3f}. "
         f"Must-refuse refused: {s['refused']}.",
         "",
         "| slice | correct | asked |",
