@@ -210,19 +210,27 @@ function sourceLabel(citation) {
   return section.startsWith(`${title} › `) ? section : `${title} — ${section}`;
 }
 
+/** What a phone shows of an answer before "Xem thêm": its first line (the fact, or the
+ * heading of the lines that hold it, likeliest first) and three more (issue 15). */
+const SHOWN_LINES = 4;
+
 /** The answer's text with citation buttons, a "Nguồn" list, and for an abstention a
- * distinct heading: everything an answer shows except feedback. Returns a fragment. */
+ * distinct heading: everything an answer shows except feedback. Its first lines are shown;
+ * the rest, then the details, are behind "Xem thêm". Returns a fragment. */
 export function renderAnswer(answer, openCard) {
   const citations = Array.isArray(answer.citations) ? answer.citations : [];
   const fragment = document.createDocumentFragment();
   if (answer.abstained) {
     fragment.append(el("p", { className: "abstain-title", textContent: "Tài liệu hiện có chưa trả lời được câu hỏi này" }));
   }
-  fragment.append(el("div", { className: "answer-text" }, ...answerNodes(answer.answer ?? "", citations, openCard)));
-  if (answer.details) {
+  const lines = String(answer.answer ?? "").split("\n");
+  const shown = lines.slice(0, SHOWN_LINES).join("\n");
+  const more = [lines.slice(SHOWN_LINES).join("\n"), answer.details ?? ""].filter((t) => t.trim()).join("\n");
+  fragment.append(el("div", { className: "answer-text" }, ...answerNodes(shown, citations, openCard)));
+  if (more) {
     fragment.append(el("details", { className: "more" },
       el("summary", { className: "more-title", textContent: "Xem thêm" }),
-      el("div", { className: "answer-more" }, ...answerNodes(answer.details, citations, openCard))));
+      el("div", { className: "answer-more" }, ...answerNodes(more, citations, openCard))));
   }
   if (citations.length) {
     const list = el("ol", { className: "sources-list" });

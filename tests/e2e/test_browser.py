@@ -289,6 +289,8 @@ def test_chat_on_a_phone_streams_cites_and_takes_feedback(site, open_page):
     assert min(s["length"] for s in streaming) <= final
     expect(page.locator("button.send")).to_be_enabled()
     assert "khai sinh" in answer.locator(".answer-text").inner_text().lower()
+    # A phone shows the answer's first line and three more; the rest is behind "Xem thêm".
+    assert len(answer.locator(".answer-text").inner_text().strip().splitlines()) <= 4
     no_horizontal_scroll(page, PHONE["width"])
     # The rest of the procedure (the legal basis, related procedures) is behind "Xem thêm".
     more = answer.locator("details.more")
@@ -609,9 +611,10 @@ def _check_planted_answer(page, scope, planted: Planted):
     expected = planted.answer
     assert not expected["abstained"], expected
     shown = answer.locator(".answer-text").evaluate("e => e.textContent")
-    assert shown == re.sub(
-        r"\[(\d+)\]", r"\1", expected["answer"]
-    )  # the answer, as text and nothing else
+    more = answer.locator(".answer-more")
+    rest = more.evaluate("e => e.textContent") if more.count() else ""
+    # the answer, as text and nothing else: its first lines, the rest behind "Xem thêm"
+    assert (shown + "\n" + rest).startswith(re.sub(r"\[(\d+)\]", r"\1", expected["answer"]))
     for line in shown.splitlines():
         if "CHIẾM QUYỀN" in line.upper() or "CHIEM QUYEN" in line.upper():
             # only ever inside the quoted instruction, never as the service's own words
