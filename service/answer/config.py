@@ -20,8 +20,11 @@ class AnswerConfig:
     # eval/reports/procedures.md. Lowered from 0.4 once out-of-scope questions were refused
     # by kind (service/answer/understand.py): on the blind citizen set A
     # (eval/gold/citizens_a.jsonl) 0.4 declined 32 % of the answerable questions, 0.25 11 %,
-    # 0.15 6.5 %, 0.05 4.8 %, with every must-refuse question refused at each.
-    procedure_support_threshold: float = 0.15
+    # 0.15 6.5 %, 0.05 4.8 %, with every must-refuse question refused at each. Session 5,
+    # on sets A–G (G seen once), with the refusal kinds of that session: 0.15 declined 3
+    # answerable questions (a land-boundary mediation asked twice, 0.145 and 0.146; a
+    # maternity claim, 0.104), 0.12 one, 0.10 none but answered a must-refuse one (0.103).
+    procedure_support_threshold: float = 0.12
     # The support a procedure answer needs to stand in for a plan question's decline (no
     # plan of that commune or year): the threshold before 0.15, so that `xã Đức An năm 2019
     # giải quyết bao nhiêu hồ sơ đúng hạn` stays declined (eval/gold/decline.jsonl d038).

@@ -118,7 +118,7 @@ _PERSONAL_DATA = re.compile(
     r"tai khoan ngan hang|danh sach (ho ten|nguoi)"
 )
 # Someone looked up by a citizen-ID or phone number (9–12 digits): whose it is, where they live.
-_NUMBER = re.compile(r"\b\d{9,12}\b")
+_NUMBER = re.compile(r"\b\d(?:[ .-]?\d){8,11}\b")  # `0912 345 678` too
 _LOOKUP = re.compile(
     r"cua ai|la ai|ten (gi|la|voi)|dia chi|o dau|tra (cuu|giup)|tim (nguoi|giup|ra)"
 )
@@ -143,7 +143,17 @@ OUT_OF_SCOPE = {
     r"\bdau (bung|da day|rang|lung|hong)\b",
     "lawsuit": r"thang kien|khoi kien|\bra toa\b|hau toa|tranh tung|"
     r"\b(di|dang|muon) kien\b|\bkien (cao|tung|nhau|doi)\b",
-    "foreign": r"\bvisa\b|thi thuc|lanh su|dai su quan",
+    # Another country's procedure (`phía Hàn yêu cầu giấy tờ gì`, `Cục Xuất nhập cảnh Hàn
+    # Quốc`), not a Vietnamese one with a foreign element (`kết hôn với người Hàn Quốc`).
+    "foreign": r"\bvisa\b|thi thuc|lanh su|dai su quan|"
+    r"\b(phia|ben|chinh phu|co quan|cuc xuat nhap canh) (han|nhat|my|uc|dai loan|trung|lao|thai"
+    r"|campuchia|duc|phap|canada|singapore|nuoc ngoai|nuoc ban|nuoc do|nuoc ho)\b"
+    r".{0,40}\b(yeu cau|doi hoi|quy dinh)\b",
+    # Falsifying a record or paying an official off (`ghi lùi ngày sinh`, `sẵn sàng bồi dưỡng`).
+    "fraud": r"ghi lui (ngay|nam|thang) sinh|\b(lui|tang|bot|sua) tuoi (de|cho)\b|"
+    r"(san sang|se) boi duong\b|boi duong (cho )?(anh chi|anh|chi|ong|ba|chut|it)\b|"
+    r"hoi lo|dut lot|lot tay|phong bi|gia mao|lam (gia|gian) (giay|so|bang|con dau|ho so|chu ky)|"
+    r"\bchay (so|giay|viec|ho so)\b",
     "opinion": r"(co )?nen bau|bau (lai|cho)|bo phieu|danh gia (ong|ba|chu tich)|tham nhung|"
     r"lam viec (co )?(tot|te|kem)|chinh tri|"
     r"(sap nhap|chinh sach|nha nuoc|chinh quyen|bau cu).{0,60}(dung hay sai|tot hay xau)",

@@ -80,6 +80,18 @@ def test_online_yes_no_is_answered_co_first(real_engine):
         ("so 0912345678 la cua ai, cho xin ten va dia chi", "personal_data"),
         ("Tìm địa chỉ người có số căn cước 001085012345 giúp tôi", "personal_data"),
         ("cho em xin số điện thoại với địa chỉ nhà của anh thợ xây hôm trước", "personal_data"),
+        # a number typed in groups, without diacritics
+        ("so 0912 345 678 goi lua dao toi, tra giup chu so do ten gi", "personal_data"),
+        # falsifying a record, an officer paid off
+        (
+            "muốn ghi lùi ngày sinh của con để cháu đi học sớm, tôi sẵn sàng bồi dưỡng",
+            "out_of_scope",
+        ),
+        # another country's requirements
+        (
+            "gia hạn thẻ cư trú tại Cục Xuất nhập cảnh Hàn Quốc thì phía Hàn yêu cầu gì",
+            "out_of_scope",
+        ),
     ],
 )
 def test_out_of_scope_and_lookups_are_refused_as_such(real_engine, question, reason):
@@ -106,6 +118,10 @@ def test_out_of_scope_and_lookups_are_refused_as_such(real_engine, question, rea
         "muốn thay đổi từ tên cũ sang tên mới trong giấy khai sinh",
         "bố mất, con trưởng có được đứng tên sổ đỏ không",
         "vợ bế con đi làm khai sinh một mình được không",
+        # a Vietnamese procedure with a foreign element; a paper written wrong; training
+        "chồng em người Hàn Quốc, đăng ký kết hôn ở xã cần giấy gì",
+        "năm sinh trong giấy khai sinh bị ghi sai, sửa thế nào",
+        "xã có bồi dưỡng nghiệp vụ hộ tịch cho cán bộ không",
     ],
 )
 def test_everyday_words_that_look_like_out_of_scope_cues_are_not_refused(question):
