@@ -177,6 +177,24 @@ VARIANTS = (
         r"o to|xe (may|hoi|con|tai)|tau|thuyen|co phieu|chung khoan|von gop|tai san khac",
         lead=False,
     ),
+    # Recognising a parent or a child (`Đăng ký nhận cha, mẹ, con`, and `Đăng ký khai sinh
+    # kết hợp đăng ký nhận cha, mẹ, con` for a child not yet registered): a question about the
+    # father's name missing from the birth certificate is not the plain birth registration.
+    Variant(
+        "recognition",
+        r"nhan cha, me, con",
+        r"nhan (con|cha|bo|ba|me)\b|(ten|phan|muc) (cha|bo|ba)\b|(chi|moi) co ten me"
+        r"|con (rieng|ruot)|ngoai gia thu|xet nghiem adn"
+        r"|(chua|khong) (dang ky ket hon|cuoi|ket hon)\b.{0,40}\bcon",
+        lead=False,
+    ),
+    Variant(
+        "combined",
+        r"khai sinh ket hop",
+        r"khai sinh\b.{0,30}\b(va|dong thoi|luon|cung luc|cung mot luc|ket hop)\b.{0,15}nhan"
+        r"|(mot lan|cung luc|dong thoi)\b.{0,30}\bkhai sinh|ket hop",
+        lead=False,
+    ),
     Variant(
         "first",
         r"lan dau",

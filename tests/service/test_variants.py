@@ -168,3 +168,20 @@ def test_a_recurrence_or_a_group_not_spoken_of_counts_against_the_name():
     other += " là các tài sản khác phải đăng ký quyền sở hữu, không phải là bất động sản"
     assert _agreement(other, "nhận thừa kế nhà đất từ bố mẹ, khai thuế") == -1
     assert _agreement(other, "được bố tặng chiếc ô tô, khai thuế thu nhập cá nhân") == 1
+
+
+def test_recognising_a_parent_is_not_the_plain_birth_registration():
+    plain = "Đăng ký khai sinh"
+    recognition = "Đăng ký nhận cha, mẹ, con"
+    combined = "Đăng ký khai sinh kết hợp đăng ký nhận cha, mẹ, con"
+    # registered already, the father's name missing: recognition alone
+    missing = "con tôi làm khai sinh chỉ có tên mẹ, giờ ba cháu muốn làm giấy nhận con"
+    assert _agreement(recognition, missing) > max(
+        _agreement(plain, missing), _agreement(combined, missing)
+    )
+    # not registered yet, both at once: the combined procedure
+    both = "chưa đăng ký kết hôn mà có con, giờ làm khai sinh cho bé và nhận cha luôn 1 lần"
+    assert _agreement(combined, both) > max(_agreement(plain, both), _agreement(recognition, both))
+    # a birth without a word of recognition: the plain one
+    newborn = "vợ em vừa sinh bé ở bệnh viện, làm giấy khai sinh cần gì"
+    assert _agreement(plain, newborn) > _agreement(recognition, newborn)
