@@ -1,7 +1,8 @@
 """`docs/api-contract.md`, the repo's copy of the team's contract, against the product: every
 route it names is in the app's OpenAPI schema, every `TTHC_*` setting is a field of
 `Settings`, every `tthc` command and option is in the parser. A renamed route, setting or
-option fails here instead of drifting from the document a portal relies on.
+option fails here instead of drifting from the document a portal relies on. The README
+links it, and `docs/operating.md`.
 
 Fast: the app is built without an engine (the schema needs none).
 """
@@ -84,7 +85,8 @@ def test_the_copy_is_the_team_contract():
     )
 
 
-def test_the_readme_links_the_contract():
+@pytest.mark.parametrize("doc", ["docs/api-contract.md", "docs/operating.md"])
+def test_the_readme_links_the_docs_a_newcomer_needs(doc):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
 
-    assert "(docs/api-contract.md)" in readme
+    assert f"]({doc})" in readme and (ROOT / doc).is_file()
