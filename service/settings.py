@@ -28,11 +28,11 @@ def default_corpus() -> Path:
 PORTAL = Path("../shared/data/dvcqg-procedures")
 
 
-LOG_LEVELS = ("debug", "info", "warning", "error")
-
-
 def default_portal() -> Path | None:
     return PORTAL if PORTAL.is_dir() else None
+
+
+LOG_LEVELS = ("debug", "info", "warning", "error")  # TTHC_LOG_LEVEL, any case
 
 
 class Settings(BaseSettings):
