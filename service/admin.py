@@ -2,7 +2,8 @@
 status, re-index, remove.
 
 The routes exist only when `TTHC_ADMIN_API_KEY` is set (there is no default key), and answer 401
-without the `X-API-Key` header and 403 with a wrong one. Uploads are checked by what they
+without the `X-API-Key` header and 403 with a wrong one; without the setting, they and the
+`/quan-tri` page answer 403 `OFF_MESSAGE`, which names it. Uploads are checked by what they
 contain, not by what they are called (a PDF must be a PDF pypdf can open, a DOCX a Word
 archive, text valid UTF-8, JSON a procedure record), are size-limited, and are stored under
 a name the service makes (`ten-tep-1a2b3c4d.pdf`), never the name sent. Internal documents
@@ -39,6 +40,13 @@ FOLDERS = {"public": "cong-khai", "internal": "noi-bo"}
 KINDS = (".pdf", ".docx", ".txt", ".md", ".json")
 SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}-[0-9a-f]{8}\.(?:pdf|docx|txt|md|json)$")
 _BAD_NAME = re.compile(r"[\\/]|^\.|\.\.")
+# What the admin routes and page answer when `TTHC_ADMIN_API_KEY` is unset: no key could open
+# them, so the operator is told which setting turns administration on.
+OFF_CODE = "admin_disabled"
+OFF_MESSAGE = (
+    "Chức năng quản trị đang tắt trên máy chủ này. Để bật, người vận hành đặt biến môi trường "
+    "TTHC_ADMIN_API_KEY (khóa quản trị) rồi khởi động lại dịch vụ."
+)
 
 
 class Refused(HTTPException):

@@ -22,7 +22,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from retriever.store import IndexMissing
-from service.admin import Uploads, is_admin_route
+from service.admin import OFF_CODE, OFF_MESSAGE, Uploads, is_admin_route
 from service.engine import Engine, build_engine
 from service.guard import BodyLimit, KeyFirst, RateLimit, SecurityHeaders, TokenBuckets
 from service.http import (
@@ -92,8 +92,10 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
         limit=settings.max_body_bytes,
         larger={"/api/admin/documents": settings.max_upload_bytes},
     )
-    if settings.admin_api_key:
-        app.add_middleware(KeyFirst, guarded=is_admin_route, key=settings.admin_api_key)
+    # Always there: without a key it answers the admin routes itself (switched off).
+    app.add_middleware(
+        KeyFirst, guarded=is_admin_route, key=settings.admin_api_key, off=(OFF_CODE, OFF_MESSAGE)
+    )
     origins = [o.strip().rstrip("/") for o in settings.cors_origins.split(",") if o.strip()]
     if origins:
         app.add_middleware(

@@ -161,9 +161,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from service.app import create_app
     from service.privacy import configure_logging
 
-    configure_logging()  # one redacted JSON line per event, uvicorn's included
-    log = logging.getLogger("tthc.serve")
     settings = get_settings()
+    configure_logging(settings.log_level)  # one redacted JSON line per event, uvicorn's too
+    log = logging.getLogger("tthc.serve")
     engine = _engine()
     if not engine.store.exists():
         log.info(
@@ -202,7 +202,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         create_app(settings, engine),
         host=args.host,
         port=args.port,
-        log_level="info",
+        log_level=settings.log_level,
         log_config=None,
         access_log=False,
         timeout_keep_alive=5,

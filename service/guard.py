@@ -115,13 +115,17 @@ class SecurityHeaders:
 class KeyFirst:
     """The routes `guarded(method, path)` names answer 401/403 before their body is read:
     nobody without the key gets a 20 MB upload parsed. (Other methods on those paths get the
-    router's 405 as usual.)"""
+    router's 405 as usual.) With no key configured they are switched off and answer 403 with
+    `off` (code, message): no key could open them, and the message says what turns them on
+    (a 404 would tell the operator nothing, a 503 would invite a retry)."""
 
-    def __init__(self, app: ASGIApp, guarded, key: str):
-        self.app, self.guarded, self.key = app, guarded, key
+    def __init__(self, app: ASGIApp, guarded, key: str | None, off: tuple[str, str]):
+        self.app, self.guarded, self.key, self.off = app, guarded, key, off
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.guarded(scope["method"], scope["path"]):
+            if not self.key:
+                return await _send_error(send, 403, *self.off)
             given = next(
                 (v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-api-key"),
                 None,

@@ -72,13 +72,37 @@ class RedactingFormatter(logging.Formatter):
         )
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    """Route every logger (ours, uvicorn's, libraries') through one redacting JSON handler."""
+# Libraries that talk at INFO about their own insides: faiss's loader tries three builds in
+# six lines, sentence-transformers names the model it loads, httpx logs every call to the LLM
+# server with its URL (the openai client uses the `httpx2` fork). Their warnings still show;
+# the rest only at `TTHC_LOG_LEVEL=debug`.
+CHATTY = (
+    "faiss",
+    "bm25s",
+    "sentence_transformers",
+    "transformers",
+    "tokenizers",
+    "huggingface_hub",
+    "httpx",
+    "httpcore",
+    "httpx2",
+    "httpcore2",
+)
+
+
+def configure_logging(level: str = "info") -> None:
+    """Route every logger (ours, uvicorn's, libraries') through one redacting JSON handler,
+    at `level` (`Settings.log_level`); the `CHATTY` libraries at WARNING unless it is debug."""
+    number = logging.getLevelNamesMapping()[level.upper()]
     handler = logging.StreamHandler()
     handler.setFormatter(RedactingFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
+    root.setLevel(number)
+    for name in CHATTY:  # NOTSET: at debug they follow the root
+        logging.getLogger(name).setLevel(
+            logging.NOTSET if number <= logging.DEBUG else max(number, logging.WARNING)
+        )
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)
         logger.handlers[:] = []

@@ -32,6 +32,9 @@ def default_portal() -> Path | None:
     return PORTAL if PORTAL.is_dir() else None
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error")  # TTHC_LOG_LEVEL, any case
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TTHC_", extra="ignore")
 
@@ -71,6 +74,9 @@ class Settings(BaseSettings):
     llm_breaker_failures: int = 3  # consecutive failures that open the circuit
     llm_breaker_reset_s: float = 30.0  # how long an open circuit stays open
     llm_temperature: float = 0.0
+    # Log lines (`service.privacy.configure_logging`): debug also lets through what faiss,
+    # bm25s, sentence-transformers, transformers and httpx say below a warning.
+    log_level: str = "info"
 
     @field_validator("ingest_workers")
     @classmethod
@@ -81,6 +87,17 @@ class Settings(BaseSettings):
                 f"(máy này có {os.cpu_count()} lõi)"
             )
         return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().lower()
+        if level not in LOG_LEVELS:
+            raise ValueError(
+                f"TTHC_LOG_LEVEL={value}: mức ghi nhật ký phải là một trong "
+                + ", ".join(LOG_LEVELS)
+            )
+        return level
 
     @field_validator("portal_dir", mode="before")
     @classmethod

@@ -28,7 +28,9 @@ async function call(method, path, form) {
   }
   if (!response.ok) {
     const err = await errorFrom(response);
-    throw AUTH[err.status] ? new ApiError(AUTH[err.status], err.status) : err;
+    // The key's own refusals in the page's words; any other (administration switched off,
+    // say) as the server put it.
+    throw err.code === `http_${err.status}` && AUTH[err.status] ? new ApiError(AUTH[err.status], err.status) : err;
   }
   try {
     sessionStorage.setItem(KEY_STORE, key);

@@ -124,17 +124,42 @@ def generation(client: TestClient) -> str:
 # --- the routes exist only with a key, and ask for it -------------------------------------
 
 
-def test_without_an_admin_key_the_admin_routes_do_not_exist(serve):
+def test_without_an_admin_key_administration_is_off_and_says_which_setting_turns_it_on(
+    serve, uploads
+):
     client = serve()
+    before = generation(client)
+    calls = [
+        client.get("/api/admin/documents"),
+        upload(client, "ke-hoach.md", PUBLIC_PLAN),
+        upload(client, "ke-hoach.md", PUBLIC_PLAN, headers={"X-API-Key": "bat-ky"}),
+        client.post("/api/admin/reindex", headers={"X-API-Key": ""}),
+        client.delete("/api/admin/documents/ke-hoach-12345678.md", headers={"X-API-Key": "x"}),
+    ]
 
-    assert_error(client.get("/api/admin/documents"), 404)
-    assert_error(upload(client, "ke-hoach.md", PUBLIC_PLAN), 404)
-    assert_error(upload(client, "ke-hoach.md", PUBLIC_PLAN, headers={"X-API-Key": "bat-ky"}), 404)
-    assert_error(client.post("/api/admin/reindex"), 404)
-    assert_error(client.delete("/api/admin/documents/ke-hoach-12345678.md"), 404)
+    for response in calls:
+        error = assert_error(response, 403)
+        assert error["code"] == "admin_disabled"
+        assert "đang tắt" in error["message"] and "TTHC_ADMIN_API_KEY" in error["message"]
+    assert stored_files(uploads) == [] and generation(client) == before
     assert not any(
         path.startswith("/api/admin") for path in client.get("/openapi.json").json()["paths"]
     )
+
+
+def test_without_an_admin_key_the_admin_page_says_administration_is_off(serve):
+    page = serve().get("/quan-tri")
+
+    assert page.status_code == 403 and page.headers["content-type"].startswith("text/html")
+    assert "Chức năng quản trị đang tắt" in page.text and "TTHC_ADMIN_API_KEY" in page.text
+    assert "<form" not in page.text and "<script" not in page.text  # nothing to type a key in
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_with_an_admin_key_the_admin_page_is_the_form(admin):
+    page = admin.get("/quan-tri")
+
+    assert page.status_code == 200 and 'id="a-key"' in page.text
 
 
 def test_with_an_admin_key_the_routes_are_documented(admin):
@@ -286,7 +311,9 @@ def test_the_officer_route_needs_a_key(serve):
         ).status_code
         == 200
     )
-    assert_error(officers.get("/api/admin/documents", headers=AS_OFFICER), 404)
+    # Administration is off without its own key: the officer key does not turn it on.
+    refused = assert_error(officers.get("/api/admin/documents", headers=AS_OFFICER), 403)
+    assert refused["code"] == "admin_disabled"
 
     admins_only = serve(admin_api_key=ADMIN)
     assert_error(

@@ -1,4 +1,4 @@
-"""The HTTP API against /work/shared/api-contract.md, in-process (TestClient), fast.
+"""The HTTP API against docs/api-contract.md, in-process (TestClient), fast.
 
 Engine with the hash embedder over the two-file tiny corpus. Every error must be
 `{"error": {"code": str, "message": str}}` with a Vietnamese message and a 4xx/503 status:

@@ -171,7 +171,7 @@ def test_a_page_serves_its_own_file_whatever_the_query_says(serve, tmp_path, pat
 
     secret = tmp_path / "bi-mat.txt"
     secret.write_text("không được đọc", encoding="utf-8")
-    client = serve()
+    client = serve(admin_api_key=ADMIN)  # the admin page is served only with its key
     expected = (STATIC / marker).read_text(encoding="utf-8")
 
     for name in (str(secret), "../../../../../../../../" + str(secret), "quan-tri.html"):

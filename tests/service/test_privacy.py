@@ -25,7 +25,7 @@ from live import Server, running_server
 from service.app import create_app
 from service.engine import build_engine
 from service.journal import DAY, Journal
-from service.privacy import MASK, RedactingFormatter, redact
+from service.privacy import CHATTY, MASK, RedactingFormatter, redact
 from service.settings import Settings
 
 NUMBER = MASK["number"]
@@ -450,6 +450,17 @@ def test_the_server_log_lines_are_json_objects(server, startup_log_length, excha
     assert any("Application startup complete" in u["message"] for u in uvicorn), (
         "uvicorn logs as JSON too"
     )
+
+
+@pytest.mark.slow
+def test_the_server_log_has_no_library_chatter(server, exchanges):
+    """At the default `TTHC_LOG_LEVEL`, faiss's loader and sentence-transformers say nothing,
+    though this process built the index and loaded the model."""
+    entries = [json.loads(line) for line in server.logs().splitlines() if line.startswith("{")]
+    loggers = {entry["logger"] for entry in entries}
+
+    assert "tthc.build" in loggers and "tthc.http" in loggers
+    assert not {name for name in loggers if name.split(".")[0] in CHATTY}, loggers
 
 
 @pytest.mark.slow
