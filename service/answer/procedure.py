@@ -27,7 +27,7 @@ from corpus.situations import Situation
 from service.answer.render import render
 from service.answer.situations import CATALOGUE, Situations, folded_name
 from service.answer.understand import Question
-from service.answer.variants import VARIANTS_BOOK
+from service.answer.variants import VARIANTS_BOOK, Asked
 
 # Question field → record fields whose lines answer it, in order.
 ANSWER_FIELDS = {
@@ -209,21 +209,16 @@ class ProcedureAnswerer:
             if code not in best or score > best[code].score:
                 doc_id = self.preferred[code]
                 best[code] = Choice(code, doc_id, self.records[doc_id].name, score)
+        asked = VARIANTS_BOOK.asked(folded) if folded else None
         if query_tokens:
             best = {
-                code: Choice(
-                    c.code,
-                    c.doc_id,
-                    c.name,
-                    c.score
-                    + self.config.name_weight
-                    * _name_coverage(c.name, query_tokens, self.config.specific_weight),
+                code: replace(
+                    c, score=c.score + self.config.name_weight * self._named(c, query_tokens, asked)
                 )
                 for code, c in best.items()
             }
         best = self._for_citizens(best, query_tokens)
-        if folded:
-            asked = VARIANTS_BOOK.asked(folded)
+        if asked is not None:
             weight = self.config.variant_weight
             best = {
                 code: replace(
@@ -239,6 +234,16 @@ class ProcedureAnswerer:
                 for code, c in best.items()
             }
         return _more_specific(sorted(best.values(), key=lambda c: -c.score), query_tokens)
+
+    def _named(self, c: Choice, tokens: set[str] | frozenset[str], asked: Asked | None) -> float:
+        """How fully the question spells the name (`_name_coverage`); for a variant the
+        question asks for, its name without the variant words will do (`Gia hạn tạm trú` is
+        spelled by `tạm trú sắp hết hạn, xin thêm thời hạn`)."""
+        named = _name_coverage(c.name, tokens, self.config.specific_weight)
+        if asked is None or VARIANTS_BOOK.agreement(self.kinds[c.code], asked) <= 0:
+            return named
+        base = VARIANTS_BOOK.base(c.name)
+        return max(named, _name_coverage(base, tokens, self.config.specific_weight) if base else 0)
 
     def _for_citizens(
         self, best: dict[str, Choice], query_tokens: set[str] | frozenset[str]

@@ -71,6 +71,14 @@ class Variants:
             int(from_age.group(1)) if from_age else None,
         )
 
+    def base(self, name: str) -> str:
+        """A name without its variant words (`Gia hạn tạm trú` → `tạm trú`), folded: the
+        matter whose variant it is."""
+        text = _name_text(name)
+        for _, title in self._titles:
+            text = title.sub(" ", text)
+        return " ".join(text.replace(",", " ").split())
+
     def asked(self, folded: str) -> Asked:
         """The kinds a folded, lower-case question asks for, and the age it gives (a newborn
         is 0)."""

@@ -185,3 +185,10 @@ def test_recognising_a_parent_is_not_the_plain_birth_registration():
     # a birth without a word of recognition: the plain one
     newborn = "vợ em vừa sinh bé ở bệnh viện, làm giấy khai sinh cần gì"
     assert _agreement(plain, newborn) > _agreement(recognition, newborn)
+
+
+def test_a_names_matter_without_its_variant_words():
+    # what the question must spell for a variant it asks for (`procedure._named`)
+    assert V.base("Gia hạn tạm trú") == "tam tru"
+    assert V.base("Cấp đổi thẻ căn cước") == "the can cuoc"
+    assert V.base("Đăng ký khai sinh lưu động") == "dang ky khai sinh"
