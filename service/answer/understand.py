@@ -183,6 +183,8 @@ _PERSON = re.compile(
     r"can bo|công chức|cong chuc|người dân|nguoi dan|"
     r"[A-ZĐ][a-zà-ỹ]+\s+[A-ZĐ][a-zà-ỹ]+\s+[A-ZĐ][a-zà-ỹ]+"
 )
+# `đòi` (demand) folds like `đổi` (change, renew): said as what it means before folding.
+_DEMAND = re.compile(r"\b[đĐ]òi\b")
 _YEAR = re.compile(r"(?:nam|giai doan|den|tu)\s+((?:19|20)\d\d)\b")
 _PLACE = re.compile(r"\b(xa|phuong|thi tran)\s+([a-z]+(?:\s+[a-z]+)?)")
 _PLACE_CAPS = re.compile(
@@ -284,7 +286,7 @@ def understand(
     """Read a question. `known_communes` are folded corpus communes; `phrase_vocab` holds the
     folded bigrams of the corpus, used to tell `xã hội` (a word) from `xã Hòa An` (a place)."""
     text = normalize(text).strip()
-    folded = " ".join(re.findall(r"\w+|[%?]", fold(text)))
+    folded = " ".join(re.findall(r"\w+|[%?]", fold(_DEMAND.sub("yêu cầu", text))))
     intents = tuple(
         name for name, pattern in _INTENT_PATTERNS.items() if re.search(pattern, folded)
     ) or ("what",)

@@ -192,3 +192,13 @@ def test_a_names_matter_without_its_variant_words():
     assert V.base("Gia hạn tạm trú") == "tam tru"
     assert V.base("Cấp đổi thẻ căn cước") == "the can cuoc"
     assert V.base("Đăng ký khai sinh lưu động") == "dang ky khai sinh"
+
+
+def test_a_demand_is_not_a_renewal():
+    # `đòi` (demand) folds like `đổi` (renew): read as what it means before folding
+    from service.answer.understand import understand
+
+    demanded = understand("Ngân hàng đòi giấy xác nhận số chứng minh cũ", [], frozenset())
+    assert "renew" not in V.asked(demanded.folded).kinds
+    changed = understand("muốn đổi giấy phép kinh doanh sang mẫu mới", [], frozenset())
+    assert "renew" in V.asked(changed.folded).kinds
