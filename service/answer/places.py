@@ -39,3 +39,32 @@ def mentions(folded: str) -> list[str]:
                 found.append(f"{match.group(1)} {name}")
                 break
     return found
+
+
+# How a citizen speaks of the commune they are in (`xã mình`, `phường ta`, `địa phương tôi`).
+_HOME = re.compile(
+    r"\b(?:xã|phường|thị trấn|địa phương)\s+(?:mình|ta|tôi|nhà|này|chúng tôi|chúng ta)\b",
+    re.IGNORECASE,
+)
+_UNIT = re.compile(r"^(?:xã|phường|thị trấn|đặc khu)\s+", re.IGNORECASE)
+
+
+def in_commune(question: str, commune: str | None) -> str:
+    """`question` with `commune` (the portal's own: the widget's `data-commune`) as its
+    context. `xã mình` becomes `xã <commune>`; a question naming no unit gets `(xã <commune>)`
+    after it, which narrows plan passages to that commune and is set aside for a procedure
+    (a national one); a question naming a unit already keeps its own.
+
+    >>> in_commune("kế hoạch của xã mình có mục tiêu gì", "Đức An")
+    'kế hoạch của xã Đức An có mục tiêu gì'
+    """
+    home = " ".join((commune or "").split())
+    if not home:
+        return question
+    name = _UNIT.sub("", home)
+    home = home if name != home else f"xã {home}"  # `Phường Hòa Bình` stays a ward
+    if _HOME.search(question):
+        return _HOME.sub(home, question)
+    if mentions(fold(question).lower()) or fold(name).lower() in fold(question).lower():
+        return question
+    return f"{question} ({home})"
