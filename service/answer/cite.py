@@ -1,7 +1,7 @@
 """The one place citations are built: passages and duty records are numbered in order of
 first use and turned into the contract's citation objects (`n`, `doc_id`, `title`, `source`,
-`kind`, `section`, `page`, `text`, `score`, `commune`, `year`, and `procedure_code` or
-`duty_id` where they apply)."""
+`kind`, `section`, `page`, `text`, `score`, `commune`, `year`, and `procedure_code` with
+`source_url` (its page on the national portal) or `duty_id` where they apply)."""
 
 from __future__ import annotations
 
@@ -15,14 +15,17 @@ class Citations:
     """Numbers what an answer quotes; `used()` gives the citation objects in that order.
 
     `code_of` names the procedure a passage belongs to (a procedure answer cites it);
-    `sources` gives a duty's source file name by document id."""
+    `url_of` its record's page on the national portal; `sources` gives a duty's source
+    file name by document id."""
 
     def __init__(
         self,
         code_of: Callable[[str], str | None] | None = None,
         sources: dict[str, str | None] | None = None,
+        url_of: Callable[[str], str | None] | None = None,
     ):
         self._code_of = code_of
+        self._url_of = url_of
         self._sources = sources or {}
         self._numbers: dict[str, int] = {}
         self._made: list[dict] = []
@@ -50,7 +53,10 @@ class Citations:
         citation = hit.citation(0)
         del citation["n"]
         code = self._code_of(hit.chunk.doc_id) if self._code_of else None
-        return {**citation, "procedure_code": code} if code else citation
+        if not code:
+            return citation
+        url = self._url_of(hit.chunk.doc_id) if self._url_of else None
+        return {**citation, "procedure_code": code, **({"source_url": url} if url else {})}
 
     def _duty(self, duty: Duty) -> dict:
         return {

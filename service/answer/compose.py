@@ -249,7 +249,7 @@ class Extractive:
         unknown = self._not_covered(asked, hits, scope)
         if unknown:
             return unknown
-        cites = Citations(code_of=book.code_of_doc)
+        cites = Citations(code_of=book.code_of_doc, url_of=book.url_of_doc)
         composed = book.compose(
             q,
             q.expanded,

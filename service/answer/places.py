@@ -39,3 +39,29 @@ def mentions(folded: str) -> list[str]:
                 found.append(f"{match.group(1)} {name}")
                 break
     return found
+
+
+# How a citizen speaks of the commune they are in (`xã mình`, `phường ta`, `địa phương tôi`).
+_HOME = re.compile(
+    r"\b(?:xã|phường|thị trấn|địa phương)\s+(?:mình|ta|tôi|nhà|này|chúng tôi|chúng ta)\b",
+    re.IGNORECASE,
+)
+_UNIT = re.compile(r"^(?:xã|phường|thị trấn|đặc khu)\s+", re.IGNORECASE)
+
+
+def in_commune(question: str, commune: str | None) -> str:
+    """`question` with `commune` (the portal's own: the widget's `data-commune`) as its
+    context: `xã mình` becomes `xã <commune>`. A question that names no unit is left as it is:
+    adding the commune to every question took procedure questions to that commune's plans
+    (blind sets A–G, session 5: 326 of 434 answers right as typed, 219 with `(xã Đức An)`
+    appended to each).
+
+    >>> in_commune("kế hoạch của xã mình có mục tiêu gì", "Đức An")
+    'kế hoạch của xã Đức An có mục tiêu gì'
+    """
+    home = " ".join((commune or "").split())
+    if not home:
+        return question
+    name = _UNIT.sub("", home)
+    home = home if name != home else f"xã {home}"  # `Phường Hòa Bình` stays a ward
+    return _HOME.sub(home, question)

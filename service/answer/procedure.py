@@ -182,6 +182,11 @@ class ProcedureAnswerer:
         record = self.records.get(doc_id)
         return record.code if record else None
 
+    def url_of_doc(self, doc_id: str) -> str | None:
+        """The record's page on the national portal, when it has one."""
+        record = self.records.get(doc_id)
+        return record.source_url if record else None
+
     def choose(
         self,
         hits: list[Hit],

@@ -16,6 +16,7 @@ from fastapi.responses import StreamingResponse
 
 from ingest.textnorm import normalize
 from service.answer.compose import Answer
+from service.answer.places import in_commune
 from service.guard import ERRORS
 from service.http.deps import (
     EngineDep,
@@ -60,7 +61,7 @@ KeepDep = Annotated[Keep, Depends(_keeper)]
 async def ask(body: AskIn, engine: EngineDep, work: WorkDep, keep: KeepDep) -> dict:
     answer = await work(
         engine.ask,
-        body.question,
+        in_commune(body.question, body.commune),
         k=body.k,
         filters=filters_of(body),
         session_id=body.session_id,
@@ -75,7 +76,7 @@ async def officer_ask(
     """As /api/ask, for authenticated officers: internal documents answer too."""
     answer = await work(
         engine.ask,
-        body.question,
+        in_commune(body.question, body.commune),
         k=body.k,
         filters=filters_of(body),
         scope=scope,
@@ -94,7 +95,10 @@ async def ask_stream(body: AskIn, engine: EngineDep, work: WorkDep, keep: KeepDe
     whole /api/ask response). Errors before the first event are the usual JSON errors."""
     session = body.session_id or uuid.uuid4().hex
     pieces: Iterator = engine.ask_stream(
-        body.question, k=body.k, filters=filters_of(body), session_id=session
+        in_commune(body.question, body.commune),
+        k=body.k,
+        filters=filters_of(body),
+        session_id=session,
     )
     first = await work(next, pieces, None)
     return StreamingResponse(

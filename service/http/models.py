@@ -56,6 +56,9 @@ class AskIn(BaseModel):
     session_id: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")
     k: int = Field(default=5, ge=1, le=20)
     filters: FiltersIn | None = None
+    # The commune whose portal asks (the widget's `data-commune`, the page's `?commune=`):
+    # the context of a question that names none (`xã mình`), not a filter.
+    commune: str | None = Field(default=None, max_length=100)
 
 
 def filters_of(body: AskIn | SearchIn) -> Filters | None:

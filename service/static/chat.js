@@ -196,18 +196,38 @@ function answerNodes(text, citations, openCard) {
       nodes.push(document.createTextNode(`[${part}]`));
       return;
     }
-    const button = el("button", { type: "button", className: "cite", textContent: part, "aria-label": `Nguồn ${part}` });
+    // The button is a 44px target; the chip drawn inside it keeps the line's height.
+    const button = el("button", { type: "button", className: "cite", "aria-label": `Nguồn ${part}` },
+      el("span", { className: "cite-n", textContent: part }));
     button.addEventListener("click", () => openCard(citation, button));
     nodes.push(button);
   });
   return nodes;
 }
 
+/** A citation's title: a procedure's name is never a file name (`1.001193.json`). */
+function sourceTitle(citation) {
+  return citation.title || (citation.kind === "procedure" ? "Thủ tục hành chính" : citation.source) || "Tài liệu";
+}
+
+/** The record's page on the national portal, when the citation carries one (https only:
+ * the portal's crawl is data, not code). */
+function portalUrl(citation) {
+  try {
+    const url = new URL(String(citation.source_url || ""));
+    return url.protocol === "https:" ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A citation in the "Nguồn" list: title and section, and a procedure's national code. */
 function sourceLabel(citation) {
-  const title = citation.title || citation.source || "Tài liệu";
+  const title = sourceTitle(citation);
   const section = citation.section || "";
-  if (!section) return title;
-  return section.startsWith(`${title} › `) ? section : `${title} — ${section}`;
+  const code = citation.procedure_code ? ` (mã ${citation.procedure_code})` : "";
+  if (!section) return title + code;
+  return (section.startsWith(`${title} › `) ? section : `${title} — ${section}`) + code;
 }
 
 /** What a phone shows of an answer before "Xem thêm": its first line (the fact, or the
@@ -256,9 +276,11 @@ export function createSourceCard(container) {
   const label = el("p", { className: "card-label" });
   const meta = el("dl", { className: "card-meta" });
   const quote = el("blockquote", { className: "card-quote" });
+  const link = el("a", { className: "card-link", target: "_blank", rel: "noopener noreferrer", hidden: true,
+    textContent: "Xem thủ tục trên Cổng Dịch vụ công quốc gia" });
   const close = el("button", { type: "button", className: "card-close", textContent: "Đóng", "aria-label": "Đóng nguồn" });
   const dialog = el("dialog", { className: "source-card", "aria-labelledby": titleId },
-    el("div", { className: "card-head" }, el("div", {}, label, title), close), meta, quote);
+    el("div", { className: "card-head" }, el("div", {}, label, title), close), meta, link, quote);
   let opener = null;
   close.addEventListener("click", () => dialog.close());
   // Escape closes the card only, not the widget panel around it.
@@ -277,7 +299,8 @@ export function createSourceCard(container) {
   return function open(citation, from) {
     opener = from || null;
     label.textContent = `Nguồn [${citation.n}]`;
-    title.textContent = citation.title || citation.source || "Tài liệu";
+    title.textContent = sourceTitle(citation);
+    const procedure = citation.kind === "procedure";
     const rows = [
       ["Mục", citation.section],
       ["Trang", citation.page ? `Trang ${citation.page}` : null],
@@ -285,13 +308,17 @@ export function createSourceCard(container) {
       ["Xã", citation.commune],
       ["Năm", citation.year],
       ["Mã thủ tục", citation.procedure_code],
-      ["Tệp nguồn", citation.source],
+      ["Tệp nguồn", procedure ? null : citation.source], // a procedure is its code and page
     ];
     meta.replaceChildren();
     for (const [name, value] of rows) {
       if (value === null || value === undefined || value === "") continue;
       meta.append(el("div", { className: "card-row" }, el("dt", { textContent: name }), el("dd", { textContent: String(value) })));
     }
+    const url = portalUrl(citation);
+    link.hidden = !url;
+    if (url) link.href = url;
+    else link.removeAttribute("href");
     quote.replaceChildren(el("p", { textContent: citation.text ?? "" }));
     if (dialog.open) dialog.close();
     dialog.showModal();
@@ -341,9 +368,19 @@ function feedbackBar(apiBase, answerId) {
   return el("div", { className: "feedback" }, el("span", { className: "feedback-label", textContent: "Câu trả lời có hữu ích không?" }), up, down, status);
 }
 
+/** "Xã Đức An" for `Đức An` (a name given with its kind, `Phường Hòa Bình`, keeps it): how
+ * the page and the widget show the commune whose portal they are on. */
+export function communeLabel(commune) {
+  const name = String(commune || "").trim().replace(/\s+/g, " ");
+  if (!name) return "";
+  return /^(xã|phường|thị trấn|đặc khu)\s/i.test(name) ? name[0].toUpperCase() + name.slice(1) : `Xã ${name}`;
+}
+
 /** Build the chat inside `root` and return `{focus()}` (focus the question box).
- * `apiBase` is "" on the service's own pages and the service's origin in the widget. */
-export function mountChat(root, { apiBase = "" } = {}) {
+ * `apiBase` is "" on the service's own pages and the service's origin in the widget;
+ * `commune` (the portal's commune) is sent with every question as its default context. */
+export function mountChat(root, { apiBase = "", commune = "" } = {}) {
+  commune = String(commune || "").trim().slice(0, 100);
   const questionId = uid("question");
   const notice = el("p", { className: "ai-notice", textContent: DEFAULT_NOTICE });
   const privacyText = el("p", { className: "privacy-text", textContent: DEFAULT_PRIVACY });
@@ -376,8 +413,12 @@ export function mountChat(root, { apiBase = "" } = {}) {
   let popular = [];
 
   const nearBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 48;
-  const keepDown = (wasNear) => {
-    if (wasNear) scroller.scrollTop = scroller.scrollHeight;
+  // Follow a new answer down only as far as its start stays in view: on a phone a long answer
+  // is read from its first line, not from its end.
+  const keepDown = (wasNear, message) => {
+    if (!wasNear) return;
+    const start = message.getBoundingClientRect().top - scroller.getBoundingClientRect().top + scroller.scrollTop;
+    scroller.scrollTop = Math.min(scroller.scrollHeight, start - 8);
   };
 
   function setBusy(value) {
@@ -407,17 +448,18 @@ export function mountChat(root, { apiBase = "" } = {}) {
       el("span", { className: "visually-hidden", textContent: "Trợ lý đang trả lời…" }));
     const message = el("article", { className: "msg msg-bot", "aria-busy": "true", "aria-label": "Trả lời của trợ lý", "data-state": "streaming" }, streamed, typing);
     log.append(message);
-    keepDown(true);
+    keepDown(true, message);
     const session = loadSession();
     try {
-      const answer = await ask(apiBase, { question: text, session_id: session || null, k: 5 }, {
+      const payload = { question: text, session_id: session || null, k: 5, ...(commune ? { commune } : {}) };
+      const answer = await ask(apiBase, payload, {
         onStart: (start) => {
           if (start?.session_id) saveSession(start.session_id);
         },
         onToken: (token) => {
           const near = nearBottom();
           streamed.append(document.createTextNode(token));
-          keepDown(near);
+          keepDown(near, message);
         },
       });
       if (answer.session_id) saveSession(answer.session_id);
@@ -432,7 +474,7 @@ export function mountChat(root, { apiBase = "" } = {}) {
       }
       if (answer.answer_id) message.append(feedbackBar(apiBase, answer.answer_id));
       message.dataset.state = "done";
-      keepDown(near);
+      keepDown(near, message);
     } catch (err) {
       message.classList.add("msg-error");
       message.dataset.state = "error";

@@ -1,6 +1,8 @@
 // The portal widget. A commune portal pastes one tag:
 //   <script src="https://SERVICE/widget.js" defer></script>
-// with optional data-title="…" and data-position="left|right". It adds a chat bubble inside a
+// with optional data-title="…", data-position="left|right" and data-commune="Đức An" (the
+// portal's commune: the context of every question, so `xã mình` means it; shown in the
+// panel's header). It adds a chat bubble inside a
 // shadow root (the portal's CSS cannot reach in, ours cannot leak out); the first click
 // loads the shared chat (SERVICE/static/chat.js) and mounts it in a panel talking to SERVICE.
 // The service must list the portal's origin in TTHC_CORS_ORIGINS, and the portal's own
@@ -12,6 +14,7 @@
   var origin = new URL(script.src, location.href).origin;
   var title = script.getAttribute("data-title") || "Hỏi đáp thủ tục hành chính";
   var left = script.getAttribute("data-position") === "left";
+  var commune = (script.getAttribute("data-commune") || "").trim().slice(0, 100);
   var SVG = "http://www.w3.org/2000/svg";
 
   function make(tag, className, text) {
@@ -58,7 +61,12 @@
     close.type = "button";
     close.setAttribute("aria-label", "Đóng trợ lý");
     var head = make("div", "panel-head");
-    head.appendChild(make("p", "panel-title", title));
+    var heading = make("div", "panel-heading");
+    heading.appendChild(make("p", "panel-title", title));
+    var place = make("p", "panel-commune");
+    place.hidden = true;
+    heading.appendChild(place);
+    head.appendChild(heading);
     head.appendChild(close);
     var body = make("div", "chat");
     body.appendChild(make("p", "panel-status", "Đang tải trợ lý…"));
@@ -75,7 +83,11 @@
     function load() {
       if (!loading) {
         loading = import(origin + "/static/chat.js").then(function (module) {
-          chat = module.mountChat(body, { apiBase: origin });
+          chat = module.mountChat(body, { apiBase: origin, commune: commune });
+          if (commune) {
+            place.textContent = module.communeLabel(commune);
+            place.hidden = false;
+          }
         }).catch(function () {
           loading = null; // try again on the next opening
           body.replaceChildren(make("p", "panel-status error-text",

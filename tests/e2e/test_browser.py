@@ -20,6 +20,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -56,6 +57,8 @@ ADMIN_KEY = "admin-key-for-browser-tests"
 OFFICER_KEY = "officer-key-for-browser-tests"
 ANSWER_MS = 60_000
 PHONE = {"width": 360, "height": 740}
+HOME = "Đức An"  # the commune whose portal the commune tests stand on
+XA_MINH = "xã mình phải đạt bao nhiêu phần trăm hồ sơ giải quyết đúng hạn"
 DESK = {"width": 1280, "height": 900}
 
 
@@ -105,7 +108,7 @@ HOST_PAGE = """<!doctype html>
   <h1>Cổng thông tin điện tử xã Thử Nghiệm</h1>
   <p>Tin tức, thông báo của xã.</p>
   <button id="host-button" type="button">Nút của cổng</button>
-  <script src="{base}/widget.js" defer></script>
+  <script src="{base}/widget.js"{attrs} defer></script>
 </body>
 </html>
 """
@@ -148,7 +151,12 @@ def site(tmp_path_factory) -> Iterator[Site]:
         with running_server(tmp_path_factory.mktemp("server"), env=env) as server:
             for folder in (portal_dir, stranger_dir):
                 (folder / "host.html").write_text(
-                    HOST_PAGE.format(base=server.base), encoding="utf-8"
+                    HOST_PAGE.format(base=server.base, attrs=""), encoding="utf-8"
+                )
+                # the portal of one commune of the corpus: its widget knows where it is
+                (folder / "host-duc-an.html").write_text(
+                    HOST_PAGE.format(base=server.base, attrs=f' data-commune="{HOME}"'),
+                    encoding="utf-8",
                 )
             about = server.get("/api/about").json()
             yield Site(server, _origin(portal), _origin(stranger), tracker, shots, about)
@@ -245,6 +253,22 @@ def card_value(card, name: str) -> str:
     return card.locator(f".card-row:has(dt:text-is('{name}')) dd").inner_text()
 
 
+def _check_procedure_card(card) -> str:
+    """A procedure's card: its title, its national code, one link to its page on the national
+    portal, and no file name (`1.001193.json`). Returns the code."""
+    assert card.locator(".card-title").inner_text().strip()
+    code = card_value(card, "Mã thủ tục")
+    assert re.fullmatch(r"\d\.\d{6}", code), code
+    link = card.locator("a")
+    expect(link).to_have_count(1)
+    expect(link).to_be_visible()
+    assert link.get_attribute("href").startswith("https://dichvucong.gov.vn/"), link
+    assert link.get_attribute("rel") == "noopener noreferrer"
+    assert ".json" not in card.inner_text()
+    assert card.locator("img").count() == 0
+    return code
+
+
 # A recorder of the answer as it streams in: every change to the newest answer notes its state
 # and how much text it shows, and whether the send button was disabled at that moment.
 WATCH_STREAM = """() => {
@@ -309,8 +333,7 @@ def test_chat_on_a_phone_streams_cites_and_takes_feedback(site, open_page):
     assert "khai sinh" in (title + passage).lower()
     listed = answer.locator(".source-link", has_text=f"[{n}]").first.text_content()
     assert title in listed and section in listed
-    assert card_value(card, "Tệp nguồn")
-    assert card.locator("a, img").count() == 0
+    _check_procedure_card(card)
     no_horizontal_scroll(page, PHONE["width"])
     shot(site, page, "chat-source-card-360.png")
     page.keyboard.press("Escape")
@@ -360,6 +383,7 @@ def test_follow_up_uses_the_session(site, open_page):
     assert sent[-1]["session_id"] == session
     assert "lệ phí" in second.locator(".answer-text").inner_text().lower()
     titles = second.locator(".source-link").all_text_contents()
+    assert not any(".json" in t for t in titles), titles
     assert titles and any("khai sinh" in t.lower() for t in titles), titles
     _, card = open_card(page, second)
     assert "khai sinh" in card.locator(".card-title").inner_text().lower()
@@ -963,3 +987,138 @@ def test_admin_page_uploads_lists_and_removes(site, open_page, tmp_path):
     expect(status).to_contain_text(f"Đã gỡ bỏ {stored}", timeout=120_000)
     expect(row).to_have_count(0)
     assert not found()
+
+
+# ---- 10. citizens on a commune's portal --------------------------------------------------------
+
+# Every visible tappable thing (in shadow roots too) narrower or shorter than 44 CSS px, and
+# how many were measured.
+SMALL_TARGETS = """() => {
+    const small = [];
+    let measured = 0;
+    const walk = root => root.querySelectorAll('*').forEach(e => {
+        if (e.shadowRoot) walk(e.shadowRoot);
+        if (!e.matches('button, a[href], summary, [role=button], select, input:not([type=hidden])')
+            || !e.checkVisibility()) return;
+        measured += 1;
+        const b = e.getBoundingClientRect();
+        if (b.width < 44 || b.height < 44) {
+            const text = (e.getAttribute('aria-label') || e.textContent).trim().slice(0, 30);
+            const size = `${b.width.toFixed(1)}x${b.height.toFixed(1)}`;
+            small.push(`${e.tagName}.${e.className} "${text}" ${size}`);
+        }
+    });
+    walk(document);
+    return {small, measured};
+}"""
+
+
+def assert_tap_targets(page, at_least: int) -> None:
+    found = page.evaluate(SMALL_TARGETS)
+    assert found["small"] == [], found["small"]
+    assert found["measured"] >= at_least, found
+
+
+def test_widget_and_page_take_the_portals_commune(site, open_page):
+    # Without a commune "xã mình" is no commune in particular (else this test tests nothing).
+    plain = site.server.post("/api/ask", json={"question": XA_MINH}).json()
+    assert {c["commune"] for c in plain["citations"]} != {HOME}, plain
+    homed = site.server.post("/api/ask", json={"question": XA_MINH, "commune": HOME}).json()
+    assert not homed["abstained"] and {c["commune"] for c in homed["citations"]} == {HOME}
+
+    page = open_page(site.portal + "/host-duc-an.html", PHONE)
+    sent = []
+    page.on(
+        "request",
+        lambda r: (
+            sent.append(r.post_data_json) if "/api/ask" in r.url and r.method == "POST" else None
+        ),
+    )
+    page.get_by_role("button", name="Mở trợ lý hỏi đáp").click()
+    widget = page.locator("tthc-widget")
+    expect(widget.locator(".panel-head .panel-commune")).to_have_text(f"Xã {HOME}")
+    answer = ask(widget, XA_MINH)
+    assert sent and all(s["commune"] == HOME for s in sent), sent
+    assert "98%" in answer.locator(".answer-text").inner_text()
+    _, card = open_card(page, answer)
+    assert card_value(card, "Xã") == HOME and card_value(card, "Loại") == "Kế hoạch"
+    # a plan source keeps its title, section and file
+    assert card.locator(".card-title").inner_text().strip() and card_value(card, "Mục")
+    assert card_value(card, "Tệp nguồn").endswith(".txt")
+    assert_tap_targets(page, 6)
+    shot(site, page, "widget-commune-card-360.png")
+    page.keyboard.press("Escape")
+    assert_tap_targets(page, 8)
+    no_horizontal_scroll(page, PHONE["width"])
+
+    # The chat page a portal links to with ?commune=.
+    page = open_page(site.server.base + "/?commune=" + quote(HOME))
+    expect(page.locator(".site-header .site-commune")).to_have_text(f"Xã {HOME}")
+    answer = ask(page, XA_MINH)
+    assert "98%" in answer.locator(".answer-text").inner_text()
+    _, card = open_card(page, answer)
+    assert card_value(card, "Xã") == HOME
+    page.keyboard.press("Escape")
+    # A procedure question is still answered from the procedure: the commune is context.
+    answer = ask(page, "làm giấy khai sinh cần giấy tờ gì")
+    _, card = open_card(page, answer)
+    _check_procedure_card(card)
+    shot(site, page, "chat-commune-procedure-card-360.png")
+
+
+# A recorder of where the newest answer's start is, relative to the top of the scrolled view,
+# at every change while it streams in and when it is done.
+WATCH_START = """() => {
+  window.__tops = [];
+  const log = document.querySelector('.log');
+  const view = document.querySelector('.chat-scroll');
+  new MutationObserver(() => {
+    const all = log.querySelectorAll('.msg-bot');
+    const last = all[all.length - 1];
+    if (!last) return;
+    window.__tops.push({state: last.dataset.state,
+        top: last.getBoundingClientRect().top - view.getBoundingClientRect().top});
+  }).observe(log, {subtree: true, childList: true, characterData: true, attributes: true});
+}"""
+
+
+def test_a_long_answer_keeps_its_start_in_view_on_a_phone(site, open_page):
+    small_phone = {"width": 360, "height": 520}
+    page = open_page(site.server.base + "/", small_phone)
+    ask(page, "chứng thực bản sao mất bao nhiêu tiền")  # something above it in the log
+    page.evaluate(WATCH_START)
+    answer = ask(page, "làm giấy khai sinh cần giấy tờ gì")
+    view = page.locator(".chat-scroll")
+    height = view.evaluate("e => e.clientHeight")
+    assert answer.bounding_box()["height"] > height, "the answer is not long on this screen"
+    page.wait_for_timeout(300)  # anything that would still scroll it
+    tops = page.evaluate("window.__tops")
+    assert any(t["state"] == "done" for t in tops), tops
+    final = answer.evaluate(
+        "(e, v) => e.getBoundingClientRect().top - v.getBoundingClientRect().top",
+        view.element_handle(),
+    )
+    # The answer's start is in view (not scrolled past), and it was at every step.
+    assert 0 <= final < height / 2, (final, height)
+    assert all(t["top"] >= 0 for t in tops), [t for t in tops if t["top"] < 0][:5]
+    shot(site, page, "chat-long-answer-start-360.png")
+
+
+def test_every_tappable_thing_is_44px_on_a_phone(site, open_page):
+    page = open_page(site.server.base + "/")
+    answer = ask(page, "làm giấy khai sinh cần giấy tờ gì")
+    answer.locator("details.more summary").click()
+    answer.locator(".sources summary").click()
+    page.locator("details.privacy summary").click()
+    assert answer.locator("button.cite").count() > 0
+    assert_tap_targets(page, 12)
+    _, card = open_card(page, answer)
+    assert_tap_targets(page, 14)
+    shot(site, page, "chat-tap-targets-360.png")
+    # the markers still sit in the text: a line holding one is no taller than two lines
+    line = answer.locator(".answer-text").evaluate(
+        "e => parseFloat(getComputedStyle(e).lineHeight)"
+    )
+    marker = answer.locator("button.cite").first.locator(".cite-n").bounding_box()
+    assert marker["height"] < line, (marker, line)
+    page.keyboard.press("Escape")

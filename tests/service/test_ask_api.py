@@ -3,6 +3,7 @@
 import pytest
 from fastapi.testclient import TestClient
 
+from service.answer.places import in_commune
 from service.app import create_app
 from service.engine import build_engine
 from service.settings import Settings
@@ -78,3 +79,30 @@ def test_bad_ask_requests_get_a_vietnamese_4xx(client, payload, status, code):
     assert (
         any(ch in error["message"] for ch in "ăâđêôơưáàảãạ") and "Traceback" not in error["message"]
     )
+
+
+@pytest.mark.parametrize(
+    "question,commune,expected",
+    [
+        ("kế hoạch của xã mình có mục tiêu gì", "Đức An", "kế hoạch của xã Đức An có mục tiêu gì"),
+        ("Xã ta phải đạt bao nhiêu %?", "Phường Hòa Bình", "Phường Hòa Bình phải đạt bao nhiêu %?"),
+        # a question that does not speak of its commune is left alone: a procedure is national
+        ("làm giấy khai sinh cần gì", "Đức An", "làm giấy khai sinh cần gì"),
+        # a question naming a unit keeps its own; no commune, no change
+        ("tôi ở xã Tân Phú, kết hôn cần gì", "Đức An", "tôi ở xã Tân Phú, kết hôn cần gì"),
+        ("Đức An có kế hoạch gì", "Đức An", "Đức An có kế hoạch gì"),
+        ("xã mình có kế hoạch gì", None, "xã mình có kế hoạch gì"),
+        ("xã mình có kế hoạch gì", "  ", "xã mình có kế hoạch gì"),
+    ],
+)
+def test_the_portals_commune_is_a_questions_context(question, commune, expected):
+    assert in_commune(question, commune) == expected
+
+
+def test_ask_with_the_portals_commune_answers_xa_minh_from_its_plan(client):
+    question = "xã mình phải đạt bao nhiêu phần trăm hồ sơ giải quyết đúng hạn"
+    body = client.post("/api/ask", json={"question": question, "commune": "Dân Hòa"}).json()
+    assert not body["abstained"] and "98%" in body["answer"], body
+    assert {c["commune"] for c in body["citations"]} == {"Dân Hòa"}
+    too_long = client.post("/api/ask", json={"question": question, "commune": "x" * 101})
+    assert too_long.status_code == 422

@@ -1136,6 +1136,9 @@ def _check_answer(engine, question: str, code: str):
     assert answer.citations, question
     codes = {c.get("procedure_code") for c in answer.citations}
     assert codes == {code}, (question, codes)
+    # each cites its record's page on the national portal (the chat's source card links it)
+    for c in answer.citations:
+        assert c.get("source_url", "").startswith("https://dichvucong.gov.vn/"), (question, c)
     texts = {d.doc_id: d.text for d in engine.searcher.generation.documents}
     for c in answer.citations:
         assert c["text"] and c["text"] in texts[c["doc_id"]], (question, c["section"])
