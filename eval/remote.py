@@ -52,11 +52,11 @@ class Remote:
     """The deployment's public API, as one client: `ask(question)` → the answer object,
     `search(question)` → passages; `search_ms` keeps each search's time."""
 
-    def __init__(self, url: str, eval_key: str | None = None, client: httpx.Client | None = None):
-        headers = {"X-Eval-Key": eval_key} if eval_key else {}
-        self.http = client or httpx.Client(base_url=url.rstrip("/"), timeout=TIMEOUT_S)
-        self.http.headers.update(headers)
+    def __init__(self, http: httpx.Client, eval_key: str | None = None):
+        self.http = http
         self.search_ms: list[float] = []
+        if eval_key:
+            self.http.headers["X-Eval-Key"] = eval_key
 
     def _post(self, path: str, body: dict) -> dict:
         for _ in range(MAX_WAITS):
@@ -193,7 +193,7 @@ def main(url: str, sets: list[Path], report: Path, baseline: Path | None, key: s
     started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with httpx.Client(base_url=url.rstrip("/"), timeout=TIMEOUT_S) as client:
         run = {"url": url, "sets": [str(p) for p in sets], "started": started}
-        run |= evaluate(Remote(url, key, client), items)
+        run |= evaluate(Remote(client, key), items)
     if baseline:
         before = json.loads(baseline.read_text(encoding="utf-8"))
         run["baseline"] = {"file": str(baseline), "changes": compare(run, before)}

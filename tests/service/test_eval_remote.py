@@ -51,7 +51,7 @@ def client(serve):
 def test_over_http_the_figures_are_the_in_process_ones(client, engine, monkeypatch):
     # Ten requests under a burst of 2: the key keeps the run out of the limit, never waiting.
     monkeypatch.setattr(remote.time, "sleep", lambda s: pytest.fail(f"waited {s} s for a 429"))
-    run = remote.evaluate(remote.Remote("", EVAL, client), GOLD)
+    run = remote.evaluate(remote.Remote(client, EVAL), GOLD)
 
     located = [g for g in GOLD if "doc_id" in g]
     in_process = retrieval.evaluate(engine, located)["hybrid"]["as_written"]
@@ -70,7 +70,7 @@ def test_a_run_writes_markdown_json_and_a_chart_and_compares_with_its_baseline(
     client, tmp_path: Path
 ):
     run = {"url": "http://xa.test", "sets": ["gold.jsonl"], "started": "2026-12-08T04:00:00Z"}
-    run |= remote.evaluate(remote.Remote("", EVAL, client), GOLD)
+    run |= remote.evaluate(remote.Remote(client, EVAL), GOLD)
     first = remote.write(run, tmp_path / "runs")
     assert first.name == "run-20261208T040000Z.json"
     saved = json.loads(first.read_text(encoding="utf-8"))
@@ -93,8 +93,8 @@ def test_without_the_key_a_run_waits_out_the_rate_limit(serve, monkeypatch):
     waits: list[float] = []
     monkeypatch.setattr(remote.time, "sleep", waits.append)
     client = serve(rate_limit_per_minute=6000, rate_limit_burst=1)
-    remote.Remote("", None, client).ask(GOLD[0]["question"])
-    run = remote.evaluate(remote.Remote("", None, client), GOLD[:2])
+    remote.Remote(client).ask(GOLD[0]["question"])
+    run = remote.evaluate(remote.Remote(client), GOLD[:2])
     assert run["counts"]["questions"] == 2 and waits and all(w >= 1 for w in waits)
 
 
