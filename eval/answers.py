@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import statistics
 import time
+from collections.abc import Callable
+from html import escape
 from pathlib import Path
 
 from eval.retrieval import canon, load_gold
@@ -26,35 +28,45 @@ def _facts_present(answer: str, facts: list[str]) -> bool:
     return all(canon(f) in text for f in facts)
 
 
-def run(engine, gold: list[dict], decline: list[dict]) -> dict:
-    rows = []
+def score(item: dict, must_decline: bool, answer: dict, ms: float) -> dict:
+    """One gold question's row, from the contract's answer object (`/api/ask`'s body over
+    HTTP, `Answer.to_json()` in process): the same scoring for both."""
+    abstained = bool(answer["abstained"])
+    citations = answer.get("citations") or []
+    return {
+        "id": item["id"],
+        "question": item["question"],
+        "must_decline": must_decline,
+        "abstained": abstained,
+        "reason": answer.get("reason"),
+        "support": answer.get("support"),
+        "correct": abstained
+        if must_decline
+        else (not abstained and _facts_present(answer["answer"], item.get("facts", []))),
+        "unsupported": [] if abstained else unsupported_values(answer["answer"], citations),
+        "markers_ok": all(c["text"] for c in citations),
+        "ms": ms,
+        "answer": answer["answer"],
+        "expected": item.get("facts") or item.get("reason"),
+    }
+
+
+def rows(ask: Callable[[str], dict], gold: list[dict], decline: list[dict]) -> list[dict]:
+    """Every question asked through `ask` (question → answer object), timed and scored."""
+    out = []
     for item, must_decline in [(g, False) for g in gold] + [(d, True) for d in decline]:
         started = time.perf_counter()
-        result = engine.ask(item["question"])
-        elapsed = 1000 * (time.perf_counter() - started)
-        rows.append(
-            {
-                "id": item["id"],
-                "question": item["question"],
-                "must_decline": must_decline,
-                "abstained": result.abstained,
-                "reason": result.reason,
-                "support": result.support,
-                "correct": (
-                    not result.abstained and _facts_present(result.answer, item.get("facts", []))
-                )
-                if not must_decline
-                else result.abstained,
-                "unsupported": unsupported_values(result.answer, result.citations)
-                if not result.abstained
-                else [],
-                "markers_ok": all(c["text"] for c in result.citations),
-                "ms": elapsed,
-                "answer": result.answer,
-                "expected": item.get("facts") or item.get("reason"),
-            }
-        )
-    return summarise(rows)
+        answer = ask(item["question"])
+        out.append(score(item, must_decline, answer, 1000 * (time.perf_counter() - started)))
+    return out
+
+
+def run(engine, gold: list[dict], decline: list[dict]) -> dict:
+    def ask(question: str) -> dict:
+        result = engine.ask(question)
+        return {**result.to_json(), "support": result.support}
+
+    return summarise(rows(ask, gold, decline))
 
 
 def summarise(rows: list[dict]) -> dict:
@@ -104,13 +116,19 @@ def calibrate(engine, gold: list[dict], decline: list[dict]) -> str:
 
 def chart(summary: dict) -> str:
     """A small SVG bar chart of the headline figures (no plotting library needed)."""
-    bars = [
-        ("Độ chính xác", summary["answer_accuracy"]),
-        ("Trích dẫn đúng", summary["citation_support"]),
-        ("Từ chối đúng (recall)", summary["abstention_recall"]),
-        ("Độ chính xác từ chối", summary["abstention_precision"]),
-        ("Từ chối nhầm", summary["false_abstention"]),
-    ]
+    return bar_chart(
+        [
+            ("Độ chính xác", summary["answer_accuracy"]),
+            ("Trích dẫn đúng", summary["citation_support"]),
+            ("Từ chối đúng (recall)", summary["abstention_recall"]),
+            ("Độ chính xác từ chối", summary["abstention_precision"]),
+            ("Từ chối nhầm", summary["false_abstention"]),
+        ]
+    )
+
+
+def bar_chart(bars: list[tuple[str, float]]) -> str:
+    """Horizontal bars for figures between 0 and 1, each labelled with its value."""
     width, row = 560, 34
     parts = [
         (
@@ -120,7 +138,7 @@ def chart(summary: dict) -> str:
     ]
     for i, (label, value) in enumerate(bars):
         y = 10 + i * row
-        parts.append(f'<text x="0" y="{y + 17}">{label}</text>')
+        parts.append(f'<text x="0" y="{y + 17}">{escape(label)}</text>')
         parts.append(
             f'<rect x="190" y="{y + 4}" width="{300 * value:.1f}" height="18" fill="#1f6feb"/>'
         )

@@ -86,6 +86,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
         paths=LIMITED,
         searches=SEARCHES,
         trust_proxy=settings.trust_proxy,
+        eval_key=settings.eval_api_key,
     )
     app.add_middleware(
         BodyLimit,

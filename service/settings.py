@@ -9,7 +9,7 @@ import os
 from functools import cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.resources import CORPUS
@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     # Officers' key for the authenticated officer view (internal documents); the admin key
     # also opens it. Unset: only the admin key does.
     officer_api_key: str | None = None
+    # Evaluators' key, sent as `X-Eval-Key` by `tthc eval --url`: its requests skip the
+    # per-client rate limit (a 200-question run from one address) and nothing else; it opens
+    # no officer or admin route, and must differ from their keys.
+    eval_api_key: str | None = None
     # Hardening (issue 6).
     max_body_bytes: int = 64 * 1024  # JSON requests; uploads have their own limit
     max_upload_bytes: int = 20 * 1024 * 1024
@@ -98,6 +102,15 @@ class Settings(BaseSettings):
                 + ", ".join(LOG_LEVELS)
             )
         return level
+
+    @model_validator(mode="after")
+    def _eval_key_is_its_own(self) -> Settings:
+        if self.eval_api_key and self.eval_api_key in (self.officer_api_key, self.admin_api_key):
+            raise ValueError(
+                "TTHC_EVAL_API_KEY phải khác TTHC_OFFICER_API_KEY và TTHC_ADMIN_API_KEY: "
+                "khóa đánh giá không được mở các trang của cán bộ hay quản trị"
+            )
+        return self
 
     @field_validator("portal_dir", mode="before")
     @classmethod
