@@ -124,6 +124,8 @@ class Lines:
         self.positions = list(positions) or [0] * len(self.pairs)
         self.views: dict[str, View] = {}
         self.folded: list[str | None] = [None] * len(self.pairs)  # folded text, on first use
+        # The last question's scores: an answer ranks its lines twice (`rank`, `order`).
+        self._last: tuple[tuple[str, str, str], list[float]] | None = None
 
     def rank(
         self,
@@ -179,6 +181,13 @@ class Lines:
 
     def matches(self, question: str, name: str = "", typed: str = "") -> list[float]:
         """BM25 of each line for the question's words but the name's, scaled to the best."""
+        key = (question, name, typed)
+        last = self._last  # read once: another thread's question may replace it meanwhile
+        if last is None or last[0] != key:
+            last = self._last = key, self._scores(question, name, typed)
+        return last[1]
+
+    def _scores(self, question: str, name: str, typed: str) -> list[float]:
         view_name = "syllables" if has_diacritics(typed or question) else "folded"
         view = self.views.get(view_name)
         if view is None:

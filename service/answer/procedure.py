@@ -97,7 +97,7 @@ MAX_LINES = 12  # a dossier list longer than this says how many more items the r
 MAX_SHOWN = 6  # the field's lines in the answer itself; the rest are in its details
 MAX_LEAD = 1  # the likeliest lines of any field lead the answer (lines.py `Lines.order`)
 MAX_SECOND = 3  # lines of the second field a question asks for
-MAX_GENERAL = 3  # overview lines after the lines that carry a question that names no field
+MAX_GENERAL = 3  # overview lines shown for a question that names no field
 MAX_LEGAL = 3
 MAX_EXTRA = 3  # lines from anywhere in the record that carry the question (lines.py)
 MAX_VARIANTS = 3
@@ -325,9 +325,7 @@ class ProcedureAnswerer:
         (`service.answer.lines`): `gia hạn trước bao nhiêu ngày` is answered by a note,
         `ông bà có được đi khai sinh cho cháu không` by a line of the steps."""
         asked = {key for f in (q.fields or (field,)) for key in ANSWER_FIELDS.get(f, ())}
-        book = self._lines.get(choice.code)
-        if book is None:
-            book = self._lines[choice.code] = self._all_lines(choice)
+        book = self._book(choice)
         shape = ANSWER_SHAPES.get(q.fields[0] if q.fields else field)
         ranked = book.rank(q.expanded, asked, choice.name, shape, typed=q.text)
         top = [book.pairs[i] for _, i in ranked[:MAX_EXTRA]]
@@ -340,20 +338,25 @@ class ProcedureAnswerer:
         khai sinh cho cháu không` by a line of the steps."""
         first = set(ANSWER_FIELDS.get(field, ()))
         asked = {key for f in (q.fields or (field,)) for key in ANSWER_FIELDS.get(f, ())}
-        book = self._lines.get(choice.code)
-        if book is None:
-            book = self._lines[choice.code] = self._all_lines(choice)
+        book = self._book(choice)
         shape = ANSWER_SHAPES.get(field)
         order = book.order(q.expanded, first, asked, choice.name, shape, typed=q.text)
         seen: set[str] = set()
         out = []
         for _, i in order:
             chunk, line = book.pairs[i]
-            said = line.removeprefix("- ").strip()
+            said = _said(line)
             if said not in seen:
                 seen.add(said)
                 out.append((chunk, line))
         return out
+
+    def _book(self, choice: Choice) -> Lines:
+        """The chosen procedure's lines (`_all_lines`), tokenised once per code."""
+        book = self._lines.get(choice.code)
+        if book is None:
+            book = self._lines[choice.code] = self._all_lines(choice)
+        return book
 
     def _all_lines(self, choice: Choice) -> Lines:
         """Every line of every record of the chosen procedure but its related ones and its
@@ -442,9 +445,9 @@ class ProcedureAnswerer:
         if field != "general":
             lines += self._official(choice, field, first)
             lines += self._second_field(q, choice, field, first)
-        place = {line.removeprefix("- ").strip(): i for i, (_, line) in enumerate(ranked)}
+        place = {_said(line): i for i, (_, line) in enumerate(ranked)}
         unique = list(dict.fromkeys(lines))
-        return sorted(unique, key=lambda p: place.get(p[1].removeprefix("- ").strip(), len(place)))
+        return sorted(unique, key=lambda p: place.get(_said(p[1]), len(place)))
 
     def _official(
         self, choice: Choice, field: str, shown: list[tuple[Chunk, str]]
@@ -540,6 +543,11 @@ def _verdict(q: Question, field: str, lines: list[str]) -> str:
     else:
         return ""
     return "Có." if yes else "Không."
+
+
+def _said(line: str) -> str:
+    """What a line says, without its bullet: the same wording in two records is one line."""
+    return line.removeprefix("- ").strip()
 
 
 def _legal_rank(line: str) -> int:

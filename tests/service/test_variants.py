@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.textnorm import fold
+from service.answer.understand import understand
 from service.answer.variants import VARIANTS_BOOK as V
 
 
@@ -196,8 +197,6 @@ def test_a_names_matter_without_its_variant_words():
 
 def test_a_demand_is_not_a_renewal():
     # `đòi` (demand) folds like `đổi` (renew): read as what it means before folding
-    from service.answer.understand import understand
-
     demanded = understand("Ngân hàng đòi giấy xác nhận số chứng minh cũ", [], frozenset())
     assert "renew" not in V.asked(demanded.folded).kinds
     changed = understand("muốn đổi giấy phép kinh doanh sang mẫu mới", [], frozenset())
